@@ -1,0 +1,124 @@
+"""R6 wn-invariance: ŵ = w/‖w‖, Dŵ = (I − ŵŵᵀ)/‖w‖, ‖D²ŵ‖ ≤ 3/‖w‖²; ⟨∇_wℓ, w⟩ = 0; GD grows ‖w‖.
+
+Shapes: w ∈ ℝ^n (one WN row; a WN matrix is row-wise, block diagonal). Source: THEORY.md §2, R6
+(reconstructed). Sympy works on symbolic w ∈ ℝ³ and a generic loss f(ŵ) (an undefined sympy Function).
+D²ŵ[a,b] = −(⟨ŵ,a⟩Pb + ⟨ŵ,b⟩Pa + ⟨a,Pb⟩ŵ)/‖w‖², P = I − ŵŵᵀ: three terms of norm ≤ 1/‖w‖² give 3/‖w‖²;
+the quadratic form alone has the sharper sup ‖D²ŵ[a,a]‖ = (2/√3)/‖w‖² (derived by sympy).
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import sympy
+
+from theorems.result import Bound, Hypothesis, Obligation, ObligationOutcome, Result
+from theorems.sympy_checks import all_of, derived, identity, norm2
+
+w = sympy.Matrix(sympy.symbols("w1:4", real=True))
+cpos = sympy.Symbol("c", positive=True)
+eta = sympy.Symbol("eta", positive=True)
+nw = sympy.sqrt(norm2(w))
+what = w / nw
+P = sympy.eye(3) - what * what.T
+f = sympy.Function("f")
+
+
+def _loss(vec):
+    u = vec / sympy.sqrt(norm2(vec))
+    return f(*u)
+
+
+@lru_cache(maxsize=None)
+def jacobian_formula() -> ObligationOutcome:
+    return identity(what.jacobian(w), P / nw, expand=False, note="sympy.jacobian(w/‖w‖) vs (I − ŵŵᵀ)/‖w‖, w ∈ ℝ³:")
+
+
+@lru_cache(maxsize=None)
+def jacobian_norm() -> ObligationOutcome:
+    """(Dŵ)ᵀDŵ = P/‖w‖² (P a projection: P² = P), so ‖Dŵ‖ = 1/‖w‖."""
+    D = P / nw
+    return identity(D.T * D, P / nw**2, expand=False, note="DŵᵀDŵ vs P/‖w‖² (P² = P, eigenvalues 1, 1, 0):")
+
+
+@lru_cache(maxsize=None)
+def orthogonality() -> ObligationOutcome:
+    grad = sympy.Matrix([sympy.diff(_loss(w), wi) for wi in w])
+    return identity((grad.T * w)[0], 0, expand=False, note="⟨∇_w f(ŵ), w⟩ for generic f (sympy Function):")
+
+
+@lru_cache(maxsize=None)
+def scaling_laws() -> ObligationOutcome:
+    cw = cpos * w
+    inv = identity(cw / sympy.sqrt(norm2(cw)), what, expand=False, note="ŵ(cw) = ŵ(w):")
+    d1 = identity((cw / sympy.sqrt(norm2(cw))).jacobian(w) / cpos, P / (cpos * nw), expand=False,
+                  note="Dŵ(cw) = Dŵ(w)/c (chain rule: ∇ℓ(cw) = ∇ℓ(w)/c):")
+    t = sympy.Symbol("t", real=True)
+    a = sympy.Matrix(sympy.symbols("a1:4", real=True))
+    second = lambda v: (v + t * a) / sympy.sqrt(norm2(v + t * a))  # noqa: E731
+    d2 = identity(second(cw).diff(t, 2).subs(t, 0), second(w).diff(t, 2).subs(t, 0) / cpos**2, expand=False,
+                  note="D²ŵ(cw)[a,a] = D²ŵ(w)[a,a]/c² (so ∇²ℓ(cw) = ∇²ℓ(w)/c²):")
+    return all_of(inv, d1, d2, conclusion="ℓ(cw) = ℓ(w), ∇ℓ(cw) = ∇ℓ(w)/c, ∇²ℓ(cw) = ∇²ℓ(w)/c²")
+
+
+@lru_cache(maxsize=None)
+def gd_norm_identity() -> ObligationOutcome:
+    grad = sympy.Matrix([sympy.diff(_loss(w), wi) for wi in w])
+    return identity(norm2(w - eta * grad), norm2(w) + eta**2 * norm2(grad), expand=True,
+                    note="‖w − η∇ℓ‖² vs ‖w‖² + η²‖∇ℓ‖² (generic f):")
+
+
+@lru_cache(maxsize=None)
+def second_derivative() -> ObligationOutcome:
+    a = sympy.Matrix(sympy.symbols("a1:4", real=True))
+    t = sympy.Symbol("t", real=True)
+    direct = ((w + t * a) / sympy.sqrt(norm2(w + t * a))).diff(t, 2).subs(t, 0)
+    wa = (what.T * a)[0]
+    formula = -(2 * wa * P * a + (a.T * P * a)[0] * what) / nw**2
+    form = identity(direct, formula, expand=False, note="D²ŵ[a,a] vs −(2⟨ŵ,a⟩Pa + ⟨a,Pa⟩ŵ)/‖w‖²:")
+    # unit a with x = ⟨ŵ,a⟩: the two parts are orthogonal, norm² = 4x²(1 − x²) + (1 − x²)²
+    y = sympy.Symbol("y", nonnegative=True)  # y = x² ∈ [0, 1]
+    g = 4 * y * (1 - y) + (1 - y) ** 2
+    crit = [s for s in sympy.solve(sympy.diff(g, y), y) if 0 <= s <= 1]
+    best = max([g.subs(y, s) for s in crit] + [g.subs(y, 0), g.subs(y, 1)], key=lambda e: sympy.N(e))
+    sharp = derived(sympy.sqrt(best), 2 / sympy.sqrt(3),
+                    evidence=f"sup over unit a of ‖D²ŵ[a,a]‖·‖w‖²: max of 4y(1−y) + (1−y)² on [0,1] at y = {crit} is "
+                    f"{best}, square root")
+    return all_of(form, sharp, conclusion="‖D²ŵ[a,a]‖ ≤ (2/√3)/‖w‖² ≤ 3/‖w‖²; the bilinear form's three terms "
+                  "each have norm ≤ ‖a‖‖b‖/‖w‖², giving the spec's 3/‖w‖²")
+
+
+RESULT = Result(
+    id="wn-invariance",
+    title="Weight normalisation: scale invariance, orthogonal gradients, non-decreasing norms",
+    provenance="reconstructed",
+    section="THEORY.md §2, R6",
+    statement=("For ŵ = w/‖w‖: Dŵ = (I − ŵŵᵀ)/‖w‖, ‖Dŵ‖ = 1/‖w‖, ‖D²ŵ‖ ≤ 3/‖w‖². A loss depending on w only "
+               "through ŵ has ℓ(cw) = ℓ(w), ⟨∇_wℓ, w⟩ = 0, ∇ℓ(cw) = ∇ℓ(w)/c, ∇²ℓ(cw) = ∇²ℓ(w)/c² (c > 0). Under "
+               "GD ‖w_{t+1}‖² = ‖w_t‖² + η²‖∇_wℓ‖², so WN row norms never decrease and GD segments stay in S_r."),
+    latex=r"D\hat w=\frac{I-\hat w\hat w^\top}{\|w\|},\quad \|w_{t+1}\|^2=\|w_t\|^2+\eta^2\|\nabla_w\ell\|^2",
+    hypotheses=(
+        Hypothesis("w ≠ 0", "ŵ and its derivatives are undefined at 0 and blow up like 1/‖w‖, 1/‖w‖²"),
+        Hypothesis("ℓ depends on w only through ŵ (no gain, no other use of w)",
+                   "orthogonality ⟨∇ℓ, w⟩ = 0 and the norm identity fail otherwise"),
+    ),
+    symbols={"c": cpos, "eta": eta},
+    bounds=(Bound("D1", sympy.Symbol("Dwhat_norm"), 1 / sympy.Symbol("w_norm"), "="),
+            Bound("D2", sympy.Symbol("D2what_norm"), 3 / sympy.Symbol("w_norm") ** 2, "<=")),
+    obligations=(
+        Obligation("jacobian-formula", "Dŵ = (I − ŵŵᵀ)/‖w‖ for symbolic w ∈ ℝ³", jacobian_formula),
+        Obligation("jacobian-norm", "DŵᵀDŵ = P/‖w‖², so ‖Dŵ‖ = 1/‖w‖", jacobian_norm),
+        Obligation("orthogonality", "⟨∇_w f(ŵ), w⟩ = 0 for generic f", orthogonality),
+        Obligation("scaling-laws", "invariance and 1/c, 1/c² scaling", scaling_laws),
+        Obligation("gd-norm-identity", "‖w − η∇ℓ‖² = ‖w‖² + η²‖∇ℓ‖²", gd_norm_identity),
+        Obligation("second-derivative", "D²ŵ formula and the bound", second_derivative),
+    ),
+    derivation=(
+        "sympy.jacobian(w/‖w‖) − (I − ŵŵᵀ)/‖w‖ simplifies to 0; P = I − ŵŵᵀ is a projection so ‖Dŵ‖ = 1/‖w‖.",
+        "For ℓ = f(ŵ) with f an undefined function, sympy's ∇_wℓ = Dŵᵀ∇f and ⟨∇_wℓ, w⟩ = 0 because Dŵ w = 0.",
+        "‖w − η∇ℓ‖² = ‖w‖² − 2η⟨w,∇ℓ⟩ + η²‖∇ℓ‖² = ‖w‖² + η²‖∇ℓ‖² (sympy, generic f): norms never decrease; on "
+        "the segment w − sη∇ℓ, s ∈ [0,1], the norm is ≥ ‖w‖ too, so segments stay in S_r.",
+        "ŵ(cw) = ŵ(w); Dŵ(cw) = Dŵ(w)/c; D²ŵ(cw) = D²ŵ(w)/c² (sympy), giving the gradient and Hessian scaling.",
+        "D²ŵ[a,a] = −(2⟨ŵ,a⟩Pa + ⟨a,Pa⟩ŵ)/‖w‖² (sympy); for unit a its norm² is 4x²(1−x²) + (1−x²)², max 4/3.",
+    ),
+)
