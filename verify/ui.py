@@ -33,8 +33,14 @@ def _no_color() -> bool:
     return bool(os.environ.get("NO_COLOR"))
 
 
+PIPE_WIDTH = 140  # piped output and files: wide enough for the summary tables (terminals keep their width)
+
+
 def make_console(stderr: bool = False) -> Console:
-    return Console(stderr=stderr, no_color=_no_color(), highlight=False, soft_wrap=False)
+    console = Console(stderr=stderr, no_color=_no_color(), highlight=False, soft_wrap=False)
+    if not console.is_terminal and "COLUMNS" not in os.environ:
+        console.width = PIPE_WIDTH
+    return console
 
 
 def _jsonable(obj: Any) -> Any:
@@ -70,10 +76,13 @@ class UI:
             sys.stdout.write(json_line(obj) + "\n")
             sys.stdout.flush()
 
-    def print(self, *renderables: Any) -> None:
-        """Human output on stdout (suppressed in --json mode so stdout stays JSON lines)."""
+    def print(self, *renderables: Any, **kwargs: Any) -> None:
+        """Human output on stdout (suppressed in --json mode so stdout stays JSON lines).
+
+        Keyword arguments go to ``rich.console.Console.print`` (e.g. ``soft_wrap=True`` for long lines).
+        """
         if not self.json_mode:
-            self.out.print(*renderables)
+            self.out.print(*renderables, **kwargs)
 
     def error(self, message: str, *, kind: str = "usage", **fields: Any) -> None:
         if self.json_mode:

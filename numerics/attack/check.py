@@ -52,6 +52,8 @@ class NumericCheck:
     evaluate_mp: optional (one instance's variables) -> (lhs, rhs) as mpmath numbers, computed at the
                  working precision set by the caller (50 digits); confirms a counterexample.
     expect:      "holds" for a check, "refuted" for a negative control.
+    reproduce_as: what to put after ``verify`` in a reproduction command (default: the check id;
+                 a user lemma uses its file path).
     """
 
     id: str
@@ -68,6 +70,7 @@ class NumericCheck:
     expect: str = "holds"
     control_of: str | None = None
     description: str = ""
+    reproduce_as: str | None = None
 
     def __post_init__(self) -> None:
         if self.relation not in ("le", "eq"):

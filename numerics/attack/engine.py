@@ -1,0 +1,431 @@
+"""The attack engine: hypothesis searches for a case that breaks ``lhs ≤ rhs`` and reports a verdict.
+
+``run_check(check, seed=…, profile=…)`` draws cases from ``check.cases()`` with a hypothesis
+``given`` seeded by ``seed`` (no example database, no deadline), evaluates ``instances`` weight
+instances of each case in one vectorised call, steers towards the worst ratio with ``target()``,
+and raises on a violation so that hypothesis shrinks the case. The shrunk case is re-evaluated, its
+worst instance is re-evaluated at 50 digits (``check.evaluate_mp``) and called genuine or spurious.
+
+Verdicts (THEORY.md §3, docs/architecture.md):
+
+* PASS — no violation in ``instances`` valid instances; ``worst_ratio`` says how close it came
+  (max lhs/rhs, or max |lhs − rhs|/|rhs| for identities, over the valid instances with |rhs| > atol).
+* FAIL — a violation (or a control that no longer refutes); genuine at 50 digits, or explicitly
+  "not confirmed at high precision" when the check has no 50-digit evaluator.
+* UNDECIDED — float64 found a violation that the 50-digit re-evaluation does not confirm
+  (a float64 artefact: the check's tolerance is too tight for that case). Neither pass nor fail.
+* GAVE UP — fewer than ``profile.min_valid`` instances met the hypotheses.
+* ERROR — NaN/inf in lhs/rhs of a valid instance, a floating-point overflow/invalid operation, or an
+  exception from the check itself: never a pass.
+* REFUTED AS EXPECTED — a control (``expect="refuted"``) found its violation (the witness is kept).
+
+Ctrl-C (KeyboardInterrupt) is not caught here: the caller prints what finished.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import asdict, dataclass, field
+from typing import Any, Callable
+
+import mpmath
+import numpy as np
+from hypothesis import HealthCheck, Phase, Verbosity, assume, given, note, settings, target
+from hypothesis import seed as hypothesis_seed
+from hypothesis.errors import Unsatisfiable
+
+from numerics.attack.check import Batch, NumericCheck
+from numerics.attack.format import format_case, format_value
+
+PASS, FAIL, UNDECIDED, GAVE_UP, ERROR = "PASS", "FAIL", "UNDECIDED", "GAVE UP", "ERROR"
+REFUTED = "REFUTED AS EXPECTED"
+VERDICTS = (PASS, FAIL, UNDECIDED, GAVE_UP, ERROR, REFUTED)
+
+MP_DPS = 50
+# A 50-digit violation must exceed this relative margin to count as genuine: bounds that are tight
+# (equality attained) must not be "refuted" by the last of 50 digits.
+MP_RTOL = 1e-30
+CONFIRMED = "confirmed genuine"
+SPURIOUS = "spurious (float64 artefact)"
+UNCONFIRMED = "not confirmed at high precision"
+
+
+@dataclass(frozen=True)
+class Profile:
+    """How hard to attack: hypothesis examples × instances per example; fewer valid ones → GAVE UP."""
+
+    name: str
+    max_examples: int
+    instances: int
+    min_valid: int
+
+    @property
+    def budget(self) -> int:
+        return self.max_examples * self.instances
+
+
+PROFILES: dict[str, Profile] = {
+    "ci": Profile("ci", max_examples=15, instances=32, min_valid=64),
+    "quick": Profile("quick", max_examples=40, instances=64, min_valid=128),
+    "thorough": Profile("thorough", max_examples=400, instances=256, min_valid=2048),
+}
+DEFAULT_PROFILE = "quick"
+
+
+def get_profile(name: str) -> Profile:
+    if name not in PROFILES:
+        raise ValueError(f"unknown profile {name!r}: use one of {', '.join(PROFILES)}")
+    return PROFILES[name]
+
+
+@dataclass
+class Counterexample:
+    """A shrunk violation, displayed like Lean's plausible: ``name := value`` and what held/failed."""
+
+    case: dict[str, Any]
+    index: int
+    variables: dict[str, str]
+    hypotheses: tuple[str, ...]
+    inequality: str
+    lhs: float
+    rhs: float
+    scaled_rhs: float
+    bound_scale: float
+    confirmation: str
+    lhs_mp: str | None = None
+    rhs_mp: str | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class CheckReport:
+    """The verdict on one check, with everything needed to judge and reproduce it.
+
+    instances:      valid instances attacked (all phases, shrinking included).
+    worst_ratio:    max lhs/rhs ("le") or max |lhs − rhs|/|rhs| ("eq") over valid instances with
+                    |rhs| > atol; worst_sides holds that instance's (lhs, rhs).
+    critical_scale: ("le") max (lhs − atol)/((1 + rtol)·rhs): the tolerance-adjusted worst ratio, i.e.
+                    any bound scale below it makes some attacked instance a violation (used by teeth).
+    tolerance:      {"rtol", "atol"} of the check; bound_scale multiplies rhs.
+    reproduce:      the command that reruns exactly this attack.
+    """
+
+    id: str
+    result_id: str
+    title: str
+    expect: str
+    relation: str
+    verdict: str
+    instances: int
+    worst_ratio: float | None
+    seed: int
+    profile: str
+    elapsed: float
+    tolerance: dict[str, float]
+    bound_scale: float
+    reproduce: str
+    message: str
+    examples: int = 0
+    empty_examples: int = 0
+    critical_scale: float | None = None
+    worst_sides: tuple[float, float] | None = None
+    counterexample: Counterexample | None = None
+
+    @property
+    def ratio_kind(self) -> str:
+        return "lhs/rhs" if self.relation == "le" else "relative deviation |lhs−rhs|/|rhs|"
+
+    @property
+    def ok(self) -> bool:
+        return self.verdict in (PASS, REFUTED)
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["ratio_kind"] = self.ratio_kind
+        return d
+
+
+def reproduce_command(check: NumericCheck, seed: int, profile: str, bound_scale: float) -> str:
+    target_ = getattr(check, "reproduce_as", None) or check.id
+    cmd = f"verify {target_} --seed {seed}"
+    if profile != DEFAULT_PROFILE:
+        cmd += f" --profile {profile}"
+    if bound_scale != 1.0:
+        cmd += f" --bound-scale {bound_scale!r}"
+    return cmd
+
+
+# ----------------------------------------------------------------------------------------- ratios
+def ratios(lhs: np.ndarray, rhs: np.ndarray, relation: str) -> np.ndarray:
+    """How close each instance is to breaking the (unscaled) bound; ≤ 1 (le) or ≈ 0 (eq) is fine.
+
+    le: lhs/rhs where rhs > 0; where rhs ≤ 0 a division would flip or blow up, so use the
+    sign-safe 1 + (lhs − rhs)/|rhs| (rhs < 0) and 0, 1 or inf for rhs = 0 (lhs <, =, > 0).
+    eq: |lhs − rhs|/|rhs| (or |lhs| when rhs = 0).
+    """
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        if relation == "eq":
+            den = np.abs(rhs)
+            return np.where(den > 0, np.abs(lhs - rhs) / np.where(den > 0, den, 1.0), np.abs(lhs))
+        pos = rhs > 0
+        neg = rhs < 0
+        safe = np.where(rhs != 0, rhs, 1.0)
+        at_zero = np.where(lhs > 0, np.inf, np.where(lhs == 0, 1.0, 0.0))
+        return np.where(pos, lhs / safe, np.where(neg, 1.0 + (lhs - rhs) / np.abs(safe), at_zero))
+
+
+def violations(lhs, rhs, relation: str, scale: float, rtol: float, atol: float) -> np.ndarray:
+    """lhs > scale·rhs·(1 + rtol) + atol (le) or |lhs − scale·rhs| > rtol·|scale·rhs| + atol (eq)."""
+    srhs = scale * rhs
+    if relation == "eq":
+        return np.abs(lhs - srhs) > rtol * np.abs(srhs) + atol
+    return lhs > srhs + rtol * np.abs(srhs) + atol
+
+
+def critical_scales(lhs, rhs, rtol: float, atol: float) -> np.ndarray:
+    """For le with rhs > 0: the bound scale below which the instance is a violation."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(rhs > 0, (lhs - atol) / (np.where(rhs > 0, rhs, 1.0) * (1 + rtol)), -np.inf)
+
+
+# ------------------------------------------------------------------------------------ the search
+class _Violation(Exception):
+    def __init__(self, case, batch: Batch, bad: np.ndarray, lhs, rhs):
+        super().__init__("bound violated")
+        self.case, self.batch, self.bad, self.lhs, self.rhs = case, batch, bad, lhs, rhs
+
+
+class _NonFinite(Exception):
+    def __init__(self, case, index: int, lhs: float, rhs: float):
+        super().__init__(f"non-finite value in instance {index}: lhs = {lhs!r}, rhs = {rhs!r}")
+        self.case, self.index = case, index
+
+
+class _Attack:
+    """State shared across hypothesis examples: counts, worst ratio, progress."""
+
+    def __init__(self, check: NumericCheck, profile: Profile, scale: float, progress):
+        self.check, self.profile, self.scale, self.progress = check, profile, scale, progress
+        self.instances = 0
+        self.examples = 0
+        self.empty = 0
+        self.worst = -np.inf
+        self.worst_sides: tuple[float, float] | None = None
+        self.critical = -np.inf
+        self.last_case: Any = None
+
+    def evaluate(self, case) -> tuple[Batch, np.ndarray, np.ndarray, np.ndarray]:
+        # over/invalid/divide are errors (a silent inf or NaN would otherwise vanish into a mask);
+        # underflow to 0 is the normal fate of e.g. exp(−1e4) and is allowed.
+        with np.errstate(over="raise", invalid="raise", divide="raise", under="ignore"):
+            batch = self.check.evaluate(case, self.profile.instances)
+        lhs = np.asarray(batch.lhs, dtype=float).reshape(-1)
+        rhs = np.asarray(batch.rhs, dtype=float).reshape(-1)
+        valid = np.ones(lhs.shape, bool) if batch.valid is None else np.asarray(batch.valid, bool).reshape(-1)
+        return batch, lhs, rhs, valid
+
+    def examine(self, case) -> None:
+        self.examples += 1
+        self.last_case = case
+        if self.progress is not None:
+            self.progress(min(self.examples, self.profile.max_examples), self.profile.max_examples)
+        batch, lhs, rhs, valid = self.evaluate(case)
+        note(f"case: {format_case(case)}")
+        if not valid.any():
+            self.empty += 1
+            assume(False)
+        bad_values = valid & ~(np.isfinite(lhs) & np.isfinite(rhs))
+        if bad_values.any():
+            i = int(np.flatnonzero(bad_values)[0])
+            raise _NonFinite(case, i, float(lhs[i]), float(rhs[i]))
+        chk = self.check
+        self.instances += int(valid.sum())
+        # Where |rhs| ≤ atol the comparison is decided by atol alone and lhs/rhs is round-off over
+        # round-off (e.g. 1e-17/0 when s_y rounds to 1), so such instances do not set the worst ratio.
+        meaningful = valid & (np.abs(rhs) > chk.atol)
+        r = np.where(meaningful, ratios(lhs, rhs, chk.relation), -np.inf)
+        k = int(np.argmax(r))
+        worst_here = float(r[k])
+        if worst_here > self.worst:
+            self.worst, self.worst_sides = worst_here, (float(lhs[k]), float(rhs[k]))
+        if chk.relation == "le":
+            self.critical = max(self.critical, float(np.max(critical_scales(lhs, rhs, chk.rtol, chk.atol)[valid])))
+        if np.isfinite(worst_here):
+            target(worst_here, label="worst ratio")
+        note(f"{int(valid.sum())} valid instances, worst ratio {worst_here!r}")
+        bad = valid & violations(lhs, rhs, chk.relation, self.scale, chk.rtol, chk.atol)
+        if bad.any():
+            raise _Violation(case, batch, bad, lhs, rhs)
+
+
+def _hypothesis_settings(profile: Profile) -> settings:
+    return settings(
+        max_examples=profile.max_examples,
+        deadline=None,
+        database=None,
+        derandomize=False,  # the explicit @seed makes the run reproducible from --seed instead
+        phases=(Phase.explicit, Phase.generate, Phase.target, Phase.shrink),
+        suppress_health_check=list(HealthCheck),
+        report_multiple_bugs=False,
+        verbosity=Verbosity.quiet,
+        print_blob=False,
+    )
+
+
+def run_check(
+    check: NumericCheck,
+    *,
+    seed: int = 0,
+    profile: str = DEFAULT_PROFILE,
+    bound_scale: float = 1.0,
+    progress: Callable[[int, int], None] | None = None,
+) -> CheckReport:
+    """Attack one check; see the module docstring for the verdicts. Same seed → same cases."""
+    prof = get_profile(profile)
+    if not (bound_scale > 0 and np.isfinite(bound_scale)):
+        raise ValueError(f"bound_scale must be a finite number > 0, got {bound_scale!r}")
+    attack = _Attack(check, prof, bound_scale, progress)
+
+    @hypothesis_seed(seed)
+    @_hypothesis_settings(prof)
+    @given(case=check.cases())
+    def search(case):
+        attack.examine(case)
+
+    start = time.perf_counter()
+    verdict, message, cex = PASS, "", None
+    try:
+        search()
+    except _Violation as v:
+        verdict, message, cex = _judge_violation(check, attack, v)
+    except _NonFinite as e:
+        verdict = ERROR
+        message = f"NaN/inf in case {format_case(e.case)}: {e}"
+    except Unsatisfiable:
+        verdict = GAVE_UP
+    except Exception as exc:  # noqa: BLE001 - a crashing check is reported as ERROR with the case, not raised
+        verdict = ERROR
+        where = f" in case {format_case(attack.last_case)}" if attack.last_case is not None else ""
+        message = f"{type(exc).__name__}{where}: {exc}"
+        if isinstance(exc, FloatingPointError):
+            message += (" — checks run under np.errstate(over/invalid/divide='raise') so that no inf or NaN "
+                        "slips through a mask: guard the operation (np.where with a safe denominator)")
+    elapsed = time.perf_counter() - start
+
+    if verdict == PASS:
+        if attack.instances < prof.min_valid:
+            verdict = GAVE_UP
+        elif check.expect == "refuted":
+            verdict = FAIL
+            message = (f"control stopped refuting: no violation in {attack.instances} valid instances "
+                       f"(worst ratio {attack.worst:.6g})")
+    if verdict == GAVE_UP:
+        message = (f"only {attack.instances} valid instances (profile {prof.name} needs {prof.min_valid}); "
+                   f"{attack.empty} of {attack.examples} cases had none meeting the hypotheses")
+    if verdict == PASS:
+        message = f"{attack.instances} instances attacked, no violation"
+
+    return CheckReport(
+        id=check.id, result_id=check.result_id, title=check.title, expect=check.expect,
+        relation=check.relation, verdict=verdict, instances=attack.instances,
+        worst_ratio=float(attack.worst) if attack.worst_sides is not None else None,
+        seed=seed, profile=prof.name, elapsed=elapsed,
+        tolerance={"rtol": check.rtol, "atol": check.atol}, bound_scale=bound_scale,
+        reproduce=reproduce_command(check, seed, prof.name, bound_scale), message=message,
+        examples=attack.examples, empty_examples=attack.empty,
+        critical_scale=float(attack.critical) if np.isfinite(attack.critical) else None,
+        worst_sides=attack.worst_sides,
+        counterexample=cex,
+    )
+
+
+def _judge_violation(check: NumericCheck, attack: _Attack, v: _Violation):
+    """Pick the worst violating instance of the shrunk case, re-evaluate it at 50 digits, decide."""
+    r = ratios(v.lhs, v.rhs, check.relation)
+    idx = np.flatnonzero(v.bad)
+    i = int(idx[np.argmax(np.where(np.isfinite(r[idx]), r[idx], np.finfo(float).max))])
+    instance = v.batch.instance(i)
+    lhs, rhs, scale = float(v.lhs[i]), float(v.rhs[i]), attack.scale
+    rel = "≤" if check.relation == "le" else "="
+    cex = Counterexample(
+        case=dict(v.case) if isinstance(v.case, dict) else {"case": v.case}, index=i,
+        variables={name: format_value(val) for name, val in instance.items()},
+        hypotheses=tuple(check.hypotheses),
+        inequality=(f"{check.statement}   i.e. lhs {rel} {'rhs' if scale == 1.0 else f'{scale!r}·rhs'}: "
+                    f"{lhs!r} {rel} {scale * rhs!r} fails"),
+        lhs=lhs, rhs=rhs, scaled_rhs=scale * rhs, bound_scale=scale, confirmation=UNCONFIRMED,
+    )
+    if check.evaluate_mp is not None:
+        try:
+            with mpmath.workdps(MP_DPS):
+                lhs_mp, rhs_mp = check.evaluate_mp(instance)
+                lhs_mp, rhs_mp = mpmath.mpf(lhs_mp), mpmath.mpf(rhs_mp)
+                gap = lhs_mp - scale * rhs_mp
+                margin = MP_RTOL * (abs(lhs_mp) + abs(scale * rhs_mp))
+                genuine = abs(gap) > margin if check.relation == "eq" else gap > margin
+                cex.lhs_mp, cex.rhs_mp = mpmath.nstr(lhs_mp, 30), mpmath.nstr(rhs_mp, 30)
+            cex.confirmation = CONFIRMED if genuine else SPURIOUS
+        except Exception as exc:  # noqa: BLE001 - a broken mp evaluator leaves the violation unconfirmed
+            cex.notes.append(f"50-digit re-evaluation raised {type(exc).__name__}: {exc}")
+    controls = check.expect == "refuted"
+    where = f"instance {i} of case {format_case(v.case)}"
+    if cex.confirmation == SPURIOUS:
+        return UNDECIDED, (f"float64 violation at {where} is not confirmed at {MP_DPS} digits "
+                           f"(lhs = {cex.lhs_mp}, rhs = {cex.rhs_mp}): a float64 artefact; the search "
+                           "stopped there, so the bound is neither passed nor refuted"), cex
+    if controls:
+        return REFUTED, f"violation found as expected at {where} ({cex.confirmation})", cex
+    return FAIL, f"violation at {where} ({cex.confirmation})", cex
+
+
+# ---------------------------------------------------------------------------------------- teeth
+TEETH_LE_MARGIN = 1e-3  # strengthen an inequality to (1 − 1e-3) × the critical scale of the best instance
+TEETH_EQ_OFFSET = 1e-6  # perturb an identity's rhs by a factor 1 − max(1e-6, 10·rtol)
+
+
+@dataclass
+class TeethReport:
+    check_id: str
+    verdict: str  # "has teeth" | "NO TEETH" | "n/a"
+    scale: float | None
+    message: str
+    base: CheckReport
+    strengthened: CheckReport | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.verdict != "NO TEETH"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"check": self.check_id, "verdict": self.verdict, "scale": self.scale, "message": self.message,
+                "strengthened_verdict": self.strengthened.verdict if self.strengthened else None}
+
+
+def teeth_scale(check: NumericCheck, base: CheckReport) -> float | None:
+    if check.relation == "eq":
+        return 1.0 - max(TEETH_EQ_OFFSET, 10 * check.rtol)
+    if base.critical_scale is None or base.critical_scale <= 0:
+        return None
+    return base.critical_scale * (1 - TEETH_LE_MARGIN)
+
+
+def run_teeth(check: NumericCheck, *, seed: int = 0, profile: str = DEFAULT_PROFILE,
+              base: CheckReport | None = None, progress=None) -> TeethReport:
+    """Run the check, then rerun it (same seed → same cases) with the bound just too strong; it must FAIL."""
+    base = base or run_check(check, seed=seed, profile=profile, progress=progress)
+    if check.expect == "refuted":
+        return TeethReport(check.id, "n/a", None, "a control: its teeth are the refutation itself", base)
+    if base.verdict != PASS:
+        return TeethReport(check.id, "n/a", None, f"teeth are tested on a passing check; this one is {base.verdict}",
+                           base)
+    scale = teeth_scale(check, base)
+    if scale is None:
+        return TeethReport(check.id, "NO TEETH", None,
+                           f"no bound scale > 0 can make it fail: atol = {check.atol!r} exceeds every lhs", base)
+    strong = run_check(check, seed=seed, profile=profile, bound_scale=scale, progress=progress)
+    if strong.verdict == FAIL:
+        basis = (f"tolerance-adjusted worst ratio {base.critical_scale:.9g}" if check.relation == "le"
+                 else f"worst relative deviation {base.worst_ratio:.3g}")
+        return TeethReport(check.id, "has teeth", scale, f"fails with rhs × {scale:.9g} ({basis})", base, strong)
+    return TeethReport(check.id, "NO TEETH", scale,
+                       f"still {strong.verdict} with rhs × {scale:.9g}: the check cannot fail", base, strong)

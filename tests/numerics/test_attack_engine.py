@@ -1,0 +1,191 @@
+"""The attack engine on toy checks whose truth we know exactly."""
+
+import mpmath
+import numpy as np
+import pytest
+from hypothesis import strategies as st
+
+from numerics.attack.check import Batch, NumericCheck
+from numerics.attack.engine import (
+    CONFIRMED, ERROR, FAIL, GAVE_UP, PASS, PROFILES, REFUTED, SPURIOUS, UNCONFIRMED, UNDECIDED,
+    ratios, run_check, run_teeth,
+)
+
+CI = "ci"
+
+
+def _cases():
+    return st.fixed_dictionaries({"hi": st.floats(0.1, 1.0), "seed": st.integers(0, 2**32 - 1)})
+
+
+def _uniform(case, n):
+    x = np.random.default_rng(case["seed"]).uniform(0, case["hi"], n)
+    return Batch(x, np.ones(n), None, {"x": x})
+
+
+def toy(**kw) -> NumericCheck:
+    """x ≤ 1 for x ~ U(0, hi), hi ≤ 1: true, and tight as hi → 1."""
+    base = dict(id="toy/x-le-1", result_id="toy", title="x ≤ 1", statement="x ≤ 1", relation="le",
+                cases=_cases, evaluate=_uniform, evaluate_mp=lambda v: (mpmath.mpf(float(v["x"])), mpmath.mpf(1)),
+                hypotheses=("0 ≤ x ≤ hi ≤ 1",))
+    base.update(kw)
+    return NumericCheck(**base)
+
+
+def test_true_bound_passes_with_counts_and_ratio():
+    r = run_check(toy(), seed=0, profile=CI)
+    assert r.verdict == PASS
+    assert r.instances >= PROFILES[CI].min_valid
+    assert 0.5 < r.worst_ratio <= 1.0
+    assert r.counterexample is None
+    assert r.tolerance == {"rtol": 1e-9, "atol": 0.0}
+
+
+def test_strengthened_bound_fails_with_shrunk_confirmed_counterexample():
+    r = run_check(toy(), seed=0, profile=CI, bound_scale=0.5)
+    assert r.verdict == FAIL
+    cex = r.counterexample
+    assert cex is not None and cex.confirmation == CONFIRMED
+    assert cex.lhs > 0.5 * cex.rhs
+    assert float(cex.variables["x"]) == cex.lhs
+    assert cex.case["seed"] == 0  # hypothesis shrank the seed to its simplest value
+    assert cex.hypotheses == ("0 ≤ x ≤ hi ≤ 1",)
+    assert "fails" in cex.inequality and "0.5·rhs" in cex.inequality
+    assert r.reproduce == "verify toy/x-le-1 --seed 0 --profile ci --bound-scale 0.5"
+
+
+def test_same_seed_same_attack_and_other_seed_differs():
+    a, b = (run_check(toy(), seed=7, profile=CI) for _ in range(2))
+    c = run_check(toy(), seed=8, profile=CI)
+    assert (a.worst_ratio, a.instances, a.examples) == (b.worst_ratio, b.instances, b.examples)
+    assert c.worst_ratio != a.worst_ratio
+
+
+def test_nan_is_an_error_naming_the_case():
+    def nan_eval(case, n):
+        x = np.zeros(n)
+        x[3] = np.nan
+        return Batch(x, np.ones(n))
+
+    r = run_check(toy(evaluate=nan_eval), seed=0, profile=CI)
+    assert r.verdict == ERROR
+    assert "NaN/inf" in r.message and "hi:" in r.message and "instance 3" in r.message
+
+
+def test_overflow_is_an_error_not_a_silent_inf():
+    def overflow(case, n):
+        return Batch(np.exp(np.full(n, 1000.0)), np.ones(n))
+
+    r = run_check(toy(evaluate=overflow), seed=0, profile=CI)
+    assert r.verdict == ERROR and "FloatingPointError" in r.message
+
+
+def test_nan_in_an_invalid_instance_is_masked():
+    def masked(case, n):
+        x = np.full(n, 0.5)
+        x[0] = np.nan
+        valid = np.ones(n, bool)
+        valid[0] = False
+        return Batch(x, np.ones(n), valid)
+
+    assert run_check(toy(evaluate=masked), seed=0, profile=CI).verdict == PASS
+
+
+@pytest.mark.parametrize("keep", [0, 1])
+def test_too_few_valid_instances_gives_up(keep):
+    def sparse(case, n):
+        valid = np.zeros(n, bool)
+        valid[:keep] = True
+        return Batch(np.zeros(n), np.ones(n), valid)
+
+    r = run_check(toy(evaluate=sparse), seed=0, profile=CI)
+    assert r.verdict == GAVE_UP
+    assert r.instances < PROFILES[CI].min_valid
+    assert "valid instances" in r.message
+
+
+def test_control_refuted_as_expected_and_control_that_stops_refuting_fails():
+    refuting = toy(id="toy/x-le-half", expect="refuted", evaluate=_half,
+                   evaluate_mp=lambda v: (mpmath.mpf(float(v["x"])), mpmath.mpf(1) / 2))
+    r = run_check(refuting, seed=0, profile=CI)
+    assert r.verdict == REFUTED and r.counterexample.confirmation == CONFIRMED
+    stale = toy(id="toy/stale-control", expect="refuted")
+    r = run_check(stale, seed=0, profile=CI)
+    assert r.verdict == FAIL and "stopped refuting" in r.message
+
+
+def _half(case, n):
+    b = _uniform(case, n)
+    return Batch(b.lhs, 0.5 * b.rhs, None, b.variables)
+
+
+def test_float_artefact_is_spurious_and_undecided():
+    # (1 + x) − 1 rounds x = 1.5e-16 up to 2.2e-16 in float64; at 50 digits it is exactly x.
+    def rounding(case, n):
+        x = np.full(n, 1.5e-16)
+        return Batch((1.0 + x) - 1.0, x, None, {"x": x})
+
+    def exact(v):
+        x = mpmath.mpf(float(v["x"]))
+        return (1 + x) - 1, x
+
+    r = run_check(toy(evaluate=rounding, evaluate_mp=exact, rtol=0.0), seed=0, profile=CI)
+    assert r.verdict == UNDECIDED
+    assert r.counterexample.confirmation == SPURIOUS
+    assert "artefact" in r.message
+
+
+def test_without_mp_evaluator_the_failure_says_unconfirmed():
+    r = run_check(toy(evaluate_mp=None), seed=0, profile=CI, bound_scale=0.5)
+    assert r.verdict == FAIL and r.counterexample.confirmation == UNCONFIRMED
+
+
+def test_teeth_found_and_toothless_check_reported():
+    t = run_teeth(toy(), seed=0, profile=CI)
+    assert t.verdict == "has teeth" and t.strengthened.verdict == FAIL
+    assert t.scale < t.base.worst_ratio
+    toothless = toy(id="toy/zero", evaluate=lambda c, n: Batch(np.zeros(n), np.ones(n)))
+    t = run_teeth(toothless, seed=0, profile=CI)
+    assert t.verdict == "NO TEETH"
+
+
+def test_identity_check_and_its_teeth():
+    def ident(case, n):
+        x = np.random.default_rng(case["seed"]).uniform(-1, 1, n) * case["hi"]
+        return Batch(2 * x, x + x, None, {"x": x})
+
+    check = toy(id="toy/double", relation="eq", evaluate=ident, evaluate_mp=None)
+    t = run_teeth(check, seed=0, profile=CI)
+    assert t.base.verdict == PASS and t.base.worst_ratio == 0.0
+    assert t.verdict == "has teeth"
+
+
+def test_keyboard_interrupt_propagates():
+    def interrupt(case, n):
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        run_check(toy(evaluate=interrupt), seed=0, profile=CI)
+
+
+def test_exception_in_check_is_error_with_case():
+    def boom(case, n):
+        raise ValueError("bad shape")
+
+    r = run_check(toy(evaluate=boom), seed=0, profile=CI)
+    assert r.verdict == ERROR and "ValueError" in r.message and "bad shape" in r.message
+
+
+def test_ratios_handle_nonpositive_rhs():
+    lhs = np.array([1.0, -1.0, 0.0, 1.0, -3.0])
+    rhs = np.array([2.0, 0.0, 0.0, 0.0, -2.0])
+    r = ratios(lhs, rhs, "le")
+    assert r[0] == 0.5 and r[1] == 0.0 and r[2] == 1.0 and r[3] == np.inf
+    assert r[4] == 0.5  # −3 ≤ −2 holds: ratio below 1
+    assert ratios(np.array([1.0]), np.array([-2.0]), "le")[0] > 1  # 1 ≤ −2 fails: ratio above 1
+
+
+def test_profiles_thorough_is_at_least_ten_times_quick():
+    assert PROFILES["thorough"].budget >= 10 * PROFILES["quick"].budget
+    with pytest.raises(ValueError, match="unknown profile"):
+        run_check(toy(), profile="fast")

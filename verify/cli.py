@@ -1,0 +1,267 @@
+"""`verify`: check the paper's results symbolically (sympy) and numerically (hypothesis attacks).
+
+The first word picks what to do (see ``EPILOG``); everything goes through verify.ui so that exit codes,
+``--json`` lines, NO_COLOR and progress behave the same on every path.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import sys
+import time
+from contextlib import nullcontext
+from typing import Any
+
+from numerics.attack.check import NumericCheck
+from numerics.attack.engine import DEFAULT_PROFILE, PROFILES, run_check, run_teeth
+from numerics.checks import discovery_errors
+from verify import registry
+from verify.report import ObligationRecord, Outcome, detail, exit_code, list_table, summary_table
+from verify.ui import (
+    EXIT_OK, EXIT_USAGE, UI, ArgumentParser, UsageError, positive_float, seed_int, wants_json,
+)
+
+EXIT_INTERRUPTED = 130
+SUBCOMMANDS = ("train", "experiment")  # written elsewhere: verify/commands/<name>.py, main(argv, ui)
+
+EPILOG = f"""\
+targets:
+  all                     every result: sympy obligations + numeric checks, summary table
+  list                    result ids, titles, provenance, number of numeric checks
+  explain ID              statement, hypotheses (and why), derivation, checks, a live example
+  RESULT-ID               one result in detail, e.g. `verify cost-bounds`
+  CHECK-ID                one numeric check, e.g. `verify cost-bounds/ce-grad-upper`
+  path/to/lemma.py        a lemma of your own (see verify/lemma.py and examples/)
+  train …, experiment …   the trainer and the experiments (their own --help)
+
+verdicts:
+  PASS                 N instances attacked, none violated the bound; worst ratio shown. Not a proof.
+  FAIL                 a shrunk counterexample (re-evaluated at 50 digits: "confirmed genuine", or
+                       "not confirmed at high precision" when the check has no 50-digit evaluator);
+                       an obligation sympy refuted; a control that stopped refuting; NO TEETH.
+  UNDECIDED            sympy could not decide (its None is never a pass); a float64 violation that
+                       50 digits do not confirm (artefact); a result with no numeric check yet.
+  GAVE UP              too few instances met the check's hypotheses.
+  ERROR                NaN/inf, a floating-point overflow, or a crash inside a check.
+  REFUTED AS EXPECTED  a negative control found its counterexample (counts as passing).
+  A result takes the worst of its parts: ERROR > FAIL > GAVE UP > UNDECIDED > PASS.
+
+exit codes:
+  0  no FAIL and no ERROR (UNDECIDED / GAVE UP are reported; --strict turns them into 1)
+  1  a FAIL
+  2  bad usage (unknown id, bad option value) or an ERROR / internal error
+  130  interrupted with Ctrl-C (the results that finished are still reported)
+
+profiles (hypothesis examples × instances per example):
+  {", ".join(f"{p.name} {p.max_examples}×{p.instances}" for p in PROFILES.values())}
+
+Every failure prints a command that reproduces it (`verify ID --seed S`). NO_COLOR is respected.
+"""
+
+
+def build_parser() -> ArgumentParser:
+    p = ArgumentParser(prog="verify", description=__doc__.splitlines()[0].split(": ", 1)[1],
+                       epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("target", nargs="?", help="all | list | explain ID | RESULT-ID | CHECK-ID | lemma.py")
+    p.add_argument("rest", nargs="*", help=argparse.SUPPRESS)
+    p.add_argument("--seed", type=seed_int, default=0, help="hypothesis seed: same seed, same cases (default 0)")
+    p.add_argument("--profile", choices=list(PROFILES), default=DEFAULT_PROFILE,
+                   help="how hard to attack (default quick; thorough ≥ 10× the instances)")
+    p.add_argument("--bound-scale", type=positive_float, default=1.0, metavar="F",
+                   help="multiply every bound's rhs by F > 0 (F < 1 strengthens it: checks must then fail)")
+    p.add_argument("--teeth", action="store_true",
+                   help="also rerun each passing check with its bound just below the worst ratio; it must FAIL")
+    p.add_argument("--strict", action="store_true", help="exit 1 on UNDECIDED or GAVE UP too")
+    p.add_argument("--json", action="store_true", help="one JSON object per result per line on stdout")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    ui = UI(json_mode=wants_json(argv))
+    try:
+        if argv and argv[0] in SUBCOMMANDS:
+            return _delegate(argv[0], argv[1:], ui)
+        parser = build_parser()
+        if ui.json_mode and ("-h" in argv or "--help" in argv):
+            ui.emit({"help": parser.format_help()})
+            return EXIT_OK
+        try:
+            args = parser.parse_args(argv)
+        except SystemExit as exc:  # --help
+            return int(exc.code or 0)
+        return _dispatch(args, ui)
+    except UsageError as exc:
+        ui.error(str(exc))
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        ui.error("interrupted (Ctrl-C)", kind="interrupted")
+        return EXIT_INTERRUPTED
+    except Exception as exc:  # noqa: BLE001 - ruff/mypy style: an internal error is exit 2 with a message
+        if os.environ.get("VERIFY_DEBUG"):
+            raise
+        ui.error(f"internal error: {type(exc).__name__}: {exc} (set VERIFY_DEBUG=1 for a traceback)",
+                 kind="internal")
+        return EXIT_USAGE
+
+
+def _delegate(name: str, argv: list[str], ui: UI) -> int:
+    module_name = f"verify.commands.{name}"
+    try:
+        module = importlib.import_module(module_name)
+    except ModuleNotFoundError as exc:
+        if exc.name == module_name:
+            raise UsageError(f"`verify {name}` is not available in this installation ({module_name} is missing)")
+        raise
+    return int(module.main(argv, ui))
+
+
+def _dispatch(args: argparse.Namespace, ui: UI) -> int:
+    target = args.target
+    if target is None:
+        raise UsageError("missing target: try `verify all`, `verify list` or `verify --help`")
+    if target == "explain":
+        if len(args.rest) != 1:
+            raise UsageError("`verify explain` needs exactly one result or check id, e.g. `verify explain cost-bounds`")
+        from verify import explain
+
+        return explain.main(args.rest[0], ui, seed=args.seed)
+    if args.rest:
+        raise UsageError(f"unexpected extra argument(s) {' '.join(args.rest)!r} after {target!r}")
+    if args.teeth and args.bound_scale != 1.0:
+        raise UsageError("--teeth measures the bound as stated: drop --bound-scale "
+                         f"{args.bound_scale!r} or --teeth")
+    if target == "list":
+        return _list(ui)
+    if target == "all":
+        jobs = [(entry, entry.checks, "result") for entry in registry.entries()]
+        outcomes, interrupted = run_jobs(jobs, args, ui)
+        outcomes += [Outcome(id=m, kind="module", title="checks module failed to import", provenance="—",
+                             error=err, seed=args.seed, profile=args.profile) for m, err in discovery_errors()]
+        return _finish(outcomes, args, ui, interrupted, summary=True)
+    if target.endswith(".py"):
+        from verify import lemma
+
+        lem = lemma.load(target)
+        check = lem.to_check(target)
+        entry = registry.Entry(check.id, check.title, "user lemma", statement=lem.statement)
+        jobs = [(entry, [check], "lemma")]
+        outcomes, interrupted = run_jobs(jobs, args, ui)
+        for o in outcomes:
+            o.target = target
+        return _finish(outcomes, args, ui, interrupted, summary=False)
+    else:
+        entry, check = registry.resolve(target)
+        jobs = [(entry, entry.checks if check is None else [check], "result" if check is None else "check")]
+    outcomes, interrupted = run_jobs(jobs, args, ui)
+    return _finish(outcomes, args, ui, interrupted, summary=False)
+
+
+def _list(ui: UI) -> int:
+    rows = [{"id": e.id, "title": e.title, "provenance": e.provenance, "checks": len(e.checks),
+             "check_ids": [c.id for c in e.checks]} for e in registry.entries()]
+    for row in rows:
+        ui.emit(row)
+    ui.print(list_table(rows))
+    for module, err in discovery_errors():
+        ui.error(f"{module} failed to import: {err}", kind="import")
+    return EXIT_OK
+
+
+def run_jobs(jobs, args: argparse.Namespace, ui: UI) -> tuple[list[Outcome], bool]:
+    """Run each (entry, checks, kind); Ctrl-C stops the loop and returns what finished."""
+    done: list[Outcome] = []
+    steps = sum(len(checks) * (2 if args.teeth else 1) + (kind == "result") for _, checks, kind in jobs)
+    progress = nullcontext(None) if (args.no_progress or ui.json_mode) else ui.progress()
+    with progress as bar:
+        task = bar.add_task("verify", total=steps) if bar is not None else None
+
+        def step(description: str, advance: int = 1) -> None:
+            if bar is not None:
+                bar.update(task, advance=advance, description=description)
+
+        try:
+            for entry, checks, kind in jobs:
+                done.append(run_entry(entry, checks, kind, args, step))
+        except _Interrupted as stop:
+            if stop.partial.checks or stop.partial.obligations:
+                done.append(stop.partial)
+            return done, True
+        except KeyboardInterrupt:
+            return done, True
+    return done, False
+
+
+class _Interrupted(KeyboardInterrupt):
+    """Ctrl-C inside one target, carrying what of it had finished."""
+
+    def __init__(self, partial: Outcome):
+        super().__init__()
+        self.partial = partial
+
+
+def run_entry(entry: registry.Entry, checks: list[NumericCheck], kind: str, args, step) -> Outcome:
+    start = time.perf_counter()
+    out = Outcome(id=checks[0].id if kind == "check" else entry.id, kind=kind, title=entry.title,
+                  provenance=entry.provenance, statement=entry.statement, seed=args.seed, profile=args.profile,
+                  bound_scale=args.bound_scale, expected_checks=len(checks))
+    if kind == "check":
+        out.title, out.statement = checks[0].title, checks[0].statement
+    try:
+        _run_parts(out, entry, checks, kind, args, step)
+    except KeyboardInterrupt:
+        out.elapsed = time.perf_counter() - start
+        out.notes.append(f"interrupted (Ctrl-C) after {len(out.checks)} of {len(checks)} checks")
+        raise _Interrupted(out) from None
+    out.elapsed = time.perf_counter() - start
+    return out
+
+
+def _run_parts(out: Outcome, entry: registry.Entry, checks: list[NumericCheck], kind: str, args, step) -> None:
+    if kind == "result" and entry.result is not None:
+        step(f"{entry.id}: sympy obligations")
+        out.obligations = obligation_records(entry.result)
+    elif kind == "result":
+        step(f"{entry.id}: no theorems record")
+        out.notes.append("no theorems record yet: no statement or symbolic obligations to show")
+    for check in checks:
+        step(check.id)
+
+        def examples(done: int, total: int, label: str = check.id) -> None:
+            step(f"{label}  (example {done}/{total})", advance=0)
+
+        report = run_check(check, seed=args.seed, profile=args.profile, bound_scale=args.bound_scale,
+                           progress=examples)
+        out.checks.append(report)
+        if args.teeth:
+            step(f"{check.id}: teeth")
+            out.teeth.append(run_teeth(check, seed=args.seed, profile=args.profile, base=report))
+
+
+def obligation_records(result: Any) -> list[ObligationRecord]:
+    outcomes = result.outcomes
+    return [ObligationRecord(ob.name, ob.description, getattr(outcomes[ob.name].status, "value",
+                                                                str(outcomes[ob.name].status)),
+                             outcomes[ob.name].evidence, outcomes[ob.name].value)
+            for ob in result.obligations]
+
+
+def _finish(outcomes: list[Outcome], args, ui: UI, interrupted: bool, *, summary: bool) -> int:
+    for o in outcomes:
+        ui.emit(o.to_dict())
+    if summary:
+        ui.print(summary_table(outcomes, title=f"verify all — seed {args.seed}, profile {args.profile}"))
+        for o in outcomes:
+            if o.verdict != "PASS":
+                ui.print(detail(o), soft_wrap=True)
+    else:
+        for o in outcomes:
+            ui.print(detail(o), soft_wrap=True)
+    if interrupted:
+        ui.error(f"interrupted (Ctrl-C): the report above covers the {len(outcomes)} target(s) that finished",
+                 kind="interrupted", finished=[o.id for o in outcomes])
+        return EXIT_INTERRUPTED
+    return exit_code(outcomes, strict=args.strict)
