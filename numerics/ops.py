@@ -35,7 +35,7 @@ exp = _elementwise(np.exp, mpmath.exp, sympy.exp)
 log = _elementwise(np.log, mpmath.log, sympy.log)
 sqrt = _elementwise(np.sqrt, mpmath.sqrt, sympy.sqrt)
 tanh = _elementwise(np.tanh, mpmath.tanh, sympy.tanh)
-log1p = _elementwise(np.log1p, lambda v: mpmath.log(1 + v), lambda v: sympy.log(1 + v))
+log1p = _elementwise(np.log1p, mpmath.log1p, lambda v: sympy.log(1 + v))
 expm1 = _elementwise(np.expm1, mpmath.expm1, lambda v: sympy.exp(v) - 1)
 # ReLU is not analytic; on object arrays it compares the value (sympy needs numeric arguments then).
 relu = _elementwise(_np_relu, lambda v: v if v > 0 else 0 * v, lambda v: sympy.Max(v, 0))

@@ -103,3 +103,25 @@ def test_mpmath_cost_agrees_with_float64():
 def test_bad_cost_input_raises_value_error(call, match):
     with pytest.raises(ValueError, match=match):
         call()
+
+
+def test_tiny_cross_entropy_stays_positive_and_accurate():
+    """Margins past ~37 used to round the loss to exactly 0 (log(1 + tiny)); log1p/expm1 keep it and ∇C."""
+    import mpmath
+
+    from numerics import costs
+    from numerics.ops import to_mp
+
+    Z = np.array([[60.0, 600.0], [0.0, -5.0], [-3.0, 1.0]])
+    y = np.array([0, 0])
+    with mpmath.workdps(50):
+        exact_c = costs.ce_per_sample(to_mp(Z), y)
+        exact_g = costs.cost_grad(to_mp(Z), y, "ce")
+    c = costs.ce_per_sample(Z, y)
+    g = costs.cost_grad(Z, y, "ce")
+    assert np.all(c > 0)
+    rtol = 1e-13  # a few ulps: no cancellation left in the formula
+    for got, want in zip(c, exact_c):
+        assert abs(got - float(want)) <= rtol * float(want)
+    for got, want in zip(g.ravel(), exact_g.ravel()):
+        assert abs(got - float(want)) <= rtol * abs(float(want)) + 1e-300
