@@ -1,0 +1,37 @@
+"""R3 kernel-layerwise checks: the bound passes with teeth, the chain-net control refutes, mp agrees,
+and the bound's first-layer term on the R7 net is σ_N(X)²Π σ_min(D_H R_k)² > 0 (N ≤ d)."""
+
+import numpy as np
+from test_checks_pl_descent import (
+    assert_mp_agrees,
+    assert_passes_with_teeth,
+    assert_refutes,
+)
+
+from numerics.checks import kernel_layerwise as kl
+
+CHECK = {c.id.split("/")[1]: c for c in kl.CHECKS}
+CASE = {"family": "residual", "N": 2, "extra_d": 1, "K": 2, "width": 2, "depth": 2, "activation": "tanh",
+        "log10_alpha": -0.5, "log10_eps": 0.0, "log10_scale_p": 0.5, "log10_scale_X": 0.0, "seed": 3}
+
+
+def test_bound_passes_and_has_teeth():
+    assert_passes_with_teeth(CHECK["bound"])
+
+
+def test_no_skip_control_refutes():
+    report = assert_refutes(CHECK["no-skip-control"])
+    assert report.counterexample.lhs > 0
+
+
+def test_mp_agrees():
+    assert_mp_agrees(CHECK["bound"], CASE, n=2, atol=kl.ATOL)
+    assert_mp_agrees(CHECK["bound"], dict(CASE, family="dense"), n=2, atol=kl.ATOL)
+
+
+def test_bound_is_positive_and_tends_to_one_as_alpha_vanishes():
+    """Residual net, N ≤ d: B > 0 always; with α = 1e-6, K ≈ J₁J₁ᵀ and B/λ_min(K) → 1."""
+    b = CHECK["bound"].evaluate(CASE, 16)
+    assert np.all(b.lhs > 0) and np.all(b.lhs <= b.rhs * (1 + kl.RTOL))
+    tiny = CHECK["bound"].evaluate(dict(CASE, log10_alpha=-6.0), 16)
+    np.testing.assert_allclose(tiny.lhs / tiny.rhs, 1.0, atol=1e-4)

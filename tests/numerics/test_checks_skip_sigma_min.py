@@ -1,0 +1,44 @@
+"""R4 skip-sigma-min checks: pass with teeth, the no-skip control refutes, mp agrees, steering is tight."""
+
+import numpy as np
+import pytest
+from test_checks_pl_descent import (
+    assert_mp_agrees,
+    assert_passes_with_teeth,
+    assert_refutes,
+)
+
+from numerics.checks import skip_sigma_min as ssm
+
+CHECK = {c.id.split("/")[1]: c for c in ssm.CHECKS}
+BLOCK = {"K": 2, "N": 3, "m": 2, "activation": "tanh", "log10_eps": -1.0, "log10_scale_H": 2.0, "log10_wn": 1.0,
+         "align": 0.4, "seed": 4}
+
+
+@pytest.mark.parametrize("name", ["weyl-matrix", "weyl-block", "branch-bound", "block-product"])
+def test_passes_and_has_teeth(name):
+    assert_passes_with_teeth(CHECK[name])
+
+
+def test_no_skip_control_refutes_with_a_singular_branch_jacobian():
+    report = assert_refutes(CHECK["no-skip-control"])
+    assert float(report.counterexample.rhs_mp) < 1e-40  # σ_min(D_H g) = 0 at 50 digits
+
+
+def test_mp_agrees():
+    assert_mp_agrees(CHECK["weyl-matrix"], {"n": 3, "log10_norm": -0.1, "align": 0.5, "seed": 1})
+    assert_mp_agrees(CHECK["weyl-block"], dict(BLOCK, log10_alpha=-0.5), atol=ssm.ATOL)
+    assert_mp_agrees(CHECK["branch-bound"], dict(BLOCK, log10_alpha=-0.5))
+    assert_mp_agrees(CHECK["block-product"], dict(BLOCK, cs=[0.3, 0.6]), atol=ssm.ATOL)
+
+
+def test_branch_bound_is_tight_in_the_aligned_small_input_limit():
+    """Rows of Ŵ₁ equal, rows of Ŵ₂ = 1_m/√m, H → 0, σ = tanh: ‖D_H g‖ → c (ratio → 1 from below)."""
+    b = CHECK["branch-bound"].evaluate(dict(BLOCK, align=1.0, log10_scale_H=-6.0, log10_alpha=-1.0), 8)
+    np.testing.assert_allclose(b.lhs / b.rhs, 1.0, rtol=1e-8)
+    assert np.all(b.lhs <= b.rhs * (1 + ssm.RTOL))
+
+
+def test_weyl_matrix_is_tight_for_multiples_of_minus_identity():
+    b = CHECK["weyl-matrix"].evaluate({"n": 4, "log10_norm": -0.5, "align": 1.0, "seed": 0}, 4)
+    np.testing.assert_allclose(b.lhs, b.rhs, rtol=1e-13)
