@@ -46,10 +46,10 @@ heaviside = _elementwise(
 
 
 def real_part(x):
-    """The real part, as float64 for numeric dtypes (used to shift log-sum-exp)."""
+    """The real part: float64 for numeric dtypes, mpmath.re elementwise for object arrays (mpc → mpf)."""
     x = np.asarray(x)
     if x.dtype == object:
-        return x
+        return np.vectorize(lambda v: mpmath.re(v) if isinstance(v, mpmath.mpc) else v, otypes=[object])(x)
     return np.real(x)
 
 

@@ -19,11 +19,11 @@ from numerics.attack.engine import DEFAULT_PROFILE, PROFILES, run_check, run_tee
 from numerics.checks import discovery_errors
 from verify import registry
 from verify.report import ObligationRecord, Outcome, detail, exit_code, list_table, summary_table
+from numerics.blas import blas_single_thread
 from verify.ui import (
-    EXIT_OK, EXIT_USAGE, UI, ArgumentParser, UsageError, positive_float, seed_int, wants_json,
+    EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, UI, ArgumentParser, UsageError, positive_float, seed_int, wants_json,
 )
 
-EXIT_INTERRUPTED = 130
 SUBCOMMANDS = ("train", "experiment")  # written elsewhere: verify/commands/<name>.py, main(argv, ui)
 
 EPILOG = f"""\
@@ -80,6 +80,11 @@ def build_parser() -> ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    with blas_single_thread():
+        return _main(argv)
+
+
+def _main(argv: list[str] | None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     ui = UI(json_mode=wants_json(argv))
     try:

@@ -23,6 +23,7 @@ from rich.console import Console
 EXIT_OK = 0
 EXIT_FAIL = 1
 EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130  # Ctrl-C: the partial report is printed (and saved where a command saves)
 
 
 class UsageError(Exception):

@@ -9,7 +9,7 @@ from theorems.ce_convergence, plain GD); a failed inequality is a VIOLATION. pra
 weight decay) may leave the theorem; the same quantities are recorded, each inequality is labelled
 guaranteed or not, and only a guaranteed one can be violated.
 
-Exit codes: 0 every checked (guaranteed) inequality held at every step; 1 a violation or a NaN/inf;
+Exit codes: 0 every checked (guaranteed) inequality held at every step; 1 a violation; 2 bad usage or a NaN/inf (ERROR);
 2 bad usage (e.g. --lr ≥ 2/β in certified mode); 130 Ctrl-C (the partial report is printed and saved).
 THEORY.md R7; docs/tutorial.md explains how to read the output.
 """
@@ -29,6 +29,7 @@ from numerics.training.inequalities import SHORT
 from numerics.training.r7 import R7Instance, R7Monitor, alpha_for
 from verify.ui import (
     EXIT_FAIL,
+    EXIT_INTERRUPTED,
     EXIT_OK,
     EXIT_USAGE,
     UI,
@@ -39,7 +40,6 @@ from verify.ui import (
     seed_int,
 )
 
-EXIT_INTERRUPTED = 130  # as verify/cli.py: Ctrl-C, the partial report is printed and saved
 # Small d ≥ N, K, m, small c, large ε and WN rows of norm r = 16 keep β ≈ 1.9 (blocks = 2), so the certified
 # η = 1/β still shows the loss falling by orders of magnitude in 2000 steps (~3 s on 2 cores).
 DEFAULTS = {"steps": 2000, "seed": 0, "N": 4, "d": 6, "K": 3, "m": 3, "blocks": 2, "c": 0.2, "eps": 16.0,
@@ -53,7 +53,7 @@ checked at every step (lhs ≤ rhs; the table shows the worst lhs/rhs and its st
   2  ℓ_{t+1} ≤ ℓ_t − η(1 − βη/2)‖∇ℓ_t‖²   3b ‖∇ℓ_t‖² ≥ μ₀(1 − e^{−Nℓ_t})²/N³
   4  ℓ_t ≤ 1/(1/ℓ₀ + κγ²t)                5  fitted: log ℓ vs log t, ‖V‖ vs log t
 status: HELD / VIOLATED (hypotheses held) · held / did not hold / vacuous (not guaranteed)
-exit codes: 0 all guaranteed inequalities held · 1 a violation or NaN/inf · 2 bad usage
+exit codes: 0 all guaranteed inequalities held · 1 a violation · 2 bad usage or NaN/inf (ERROR)
             (e.g. --lr ≥ 2/β in certified mode) · 130 Ctrl-C (partial report printed and saved)
 """
 
@@ -225,7 +225,7 @@ def report(args, inst, mon, hist, ui) -> int:
     _print_report(ui, args, inst, hist, outcomes, loss_fit, v_fit, verdict)
     if verdict in ("PASS", "DONE"):
         return EXIT_OK
-    return EXIT_INTERRUPTED if verdict == "INTERRUPTED" else EXIT_FAIL
+    return {"INTERRUPTED": EXIT_INTERRUPTED, "ERROR": EXIT_USAGE}.get(verdict, EXIT_FAIL)
 
 
 def _print_report(ui, args, inst, hist, outcomes, loss_fit, v_fit, verdict) -> None:

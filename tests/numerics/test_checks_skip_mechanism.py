@@ -1,0 +1,101 @@
+"""R8 numeric checks: they pass, the controls are refuted, and every check FAILS when made slightly too strong."""
+
+import dataclasses
+
+import mpmath
+import numpy as np
+import pytest
+
+from numerics.attack.engine import FAIL, PASS, REFUTED, run_check, run_teeth
+from numerics.checks import skip_mechanism as sm
+
+BY_ID = {c.id: c for c in sm.CHECKS}
+HOLDS = [c for c in sm.CHECKS if c.expect == "holds"]
+CONTROLS = [c for c in sm.CHECKS if c.expect == "refuted"]
+
+
+def test_registered_under_r8():
+    assert {c.result_id for c in sm.CHECKS} == {"skip-mechanism"}
+    assert {"skip-mechanism/isometry-singular-values", "skip-mechanism/identity-lifts-sigma-min"} <= set(BY_ID)
+    assert all(c.control_of in BY_ID for c in CONTROLS)
+
+
+@pytest.mark.parametrize("check", HOLDS, ids=lambda c: c.id)
+def test_check_passes_and_has_teeth(check):
+    base = run_check(check, seed=0, profile="ci")
+    assert base.verdict == PASS, base.message
+    assert base.instances >= 64
+    teeth = run_teeth(check, seed=0, profile="ci", base=base)
+    assert teeth.verdict == "has teeth", teeth.message
+    assert teeth.strengthened.verdict == FAIL
+
+
+def test_isometry_fails_just_below_one():
+    check = BY_ID["skip-mechanism/isometry-singular-values"]
+    assert run_check(check, seed=1, profile="ci", bound_scale=1 - 1e-6).verdict == FAIL
+    assert run_check(check, seed=1, profile="ci", bound_scale=1 + 1e-6).verdict == FAIL
+
+
+@pytest.mark.parametrize("cid", ["skip-mechanism/identity-lifts-sigma-min",
+                                 "skip-mechanism/isometric-shortcut-lifts-sigma-min"])
+def test_lift_bounds_are_sharp_and_fail_just_below_the_worst_ratio(cid):
+    check = BY_ID[cid]
+    base = run_check(check, seed=2, profile="ci")
+    # the aligned family A = −λuuᵀ attains equality: the worst ratio reaches 1 (to round-off)
+    assert base.worst_ratio == pytest.approx(1.0, abs=1e-9)
+    strengthened = run_check(check, seed=2, profile="ci", bound_scale=base.critical_scale * (1 - 1e-6))
+    assert strengthened.verdict == FAIL
+    assert strengthened.counterexample.confirmation == "confirmed genuine"
+
+
+@pytest.mark.parametrize("check", CONTROLS, ids=lambda c: c.id)
+def test_controls_are_refuted(check):
+    report = run_check(check, seed=0, profile="ci")
+    assert report.verdict == REFUTED, report.message
+
+
+def test_a_wrongly_scaled_pool_is_caught():
+    """Plain AvgPool_s (no √s) has singular values 1/√s: the identity check must fail on it."""
+    def evaluate(case, n):
+        batch = sm._isometry(case, n)
+        if case["kind"] == "pool":
+            batch.lhs = batch.lhs / np.sqrt(case["s"])
+        return batch
+
+    def evaluate_mp(inst):
+        lhs, rhs = sm._isometry_mp(inst)
+        n_out, n_in = (int(v) for v in inst["shape"])
+        return (lhs / mpmath.sqrt(n_in // n_out) if str(inst["kind"]) == "pool" else lhs), rhs
+
+    wrong = dataclasses.replace(BY_ID["skip-mechanism/isometry-singular-values"], evaluate=evaluate,
+                                evaluate_mp=evaluate_mp)
+    report = run_check(wrong, seed=0, profile="ci")
+    assert report.verdict == FAIL and report.counterexample.confirmation == "confirmed genuine"
+    assert report.counterexample.case["kind"] == "pool" and report.counterexample.case["s"] >= 2
+
+
+@pytest.mark.parametrize("cid, case", [
+    ("skip-mechanism/isometry-singular-values", {"kind": "pool", "s": 3, "n_out": 4, "seed": 5}),
+    ("skip-mechanism/isometry-singular-values", {"kind": "pad", "n_in": 3, "extra": 2, "seed": 5}),
+    ("skip-mechanism/identity-lifts-sigma-min", {"m": 4, "scale": 0.5, "aligned": 0.3, "normalise": False,
+                                                 "seed": 5}),
+    ("skip-mechanism/isometric-shortcut-lifts-sigma-min", {"kind": "pool", "s": 2, "n_out": 3, "scale": 0.4,
+                                                           "aligned": 0.5, "normalise": True, "seed": 5}),
+    ("skip-mechanism/projection-only-sigma-min-control", {"kind": "pad", "n_in": 2, "extra": 3, "scale": 0.4,
+                                                          "aligned": 0.5, "normalise": False, "seed": 5}),
+])
+def test_fifty_digit_evaluator_agrees_with_float64(cid, case):
+    check = BY_ID[cid]
+    batch = check.evaluate(case, 3)
+    with mpmath.workdps(50):
+        for i in range(3):
+            lhs, rhs = check.evaluate_mp(batch.instance(i))
+            assert float(lhs) == pytest.approx(batch.lhs[i], rel=1e-12, abs=1e-14)
+            assert float(rhs) == pytest.approx(batch.rhs[i], rel=1e-12, abs=1e-14)
+
+
+def test_no_skip_sigma_min_can_be_near_zero_while_the_skip_lifts_it():
+    case = {"m": 12, "scale": 0.8, "aligned": 0.0, "normalise": False, "seed": 0}
+    plain = BY_ID["skip-mechanism/no-skip-sigma-min-control"].evaluate(case, 64)
+    lifted = BY_ID["skip-mechanism/identity-lifts-sigma-min"].evaluate(case, 64)
+    assert plain.rhs.min() < 0.02 < lifted.rhs.min()
