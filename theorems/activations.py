@@ -5,9 +5,13 @@
   checks the result is a polynomial, solves p′(u) = 0 exactly on the open range of u and takes the max
   of |p| over the critical points and the range's end points (the limits x → ±∞). Exact values.
 * gelu (TANH APPROXIMATION, exactly what the numeric layer uses):
-  0.5·x·(1 + tanh(√(2/π)(x + 0.044715 x³))). Critical points of σ^(k) by a sign scan of σ^(k+1) on
-  [−12, 12] then mpmath-backed nsolve at 30 digits, limits at ±∞ by sympy.limit; the value is a
-  high-precision number (DERIVED numerically; the method is in the evidence).
+  0.5·x·(1 + tanh(s)), s = √(2/π)(x + 0.044715 x³) (0.044715 an exact sympy Rational). Sympy writes
+  σ^(k) = a + b·T + (1 − T²)·Q(x, T) and σ^(k+1) = (1 − T²)·Q₁(x, T) with T = tanh(s) (``split_tanh``).
+  Critical points: sign scan of Q₁ (same sign as σ^(k+1), no underflow) on [−12, 12], each bracket refined
+  by mpmath findroot (anderson) at 30 digits. ±∞ and |x| ≥ 12: 1 − T² = sech²(s) ≤ 4e^(−2|s|) and s odd,
+  increasing, so |σ^(k) − (a ± b)| ≤ 4e^(−2s(12))·Σ|q_ij|12^i there and σ^(k) → a ± b. The value is a
+  high-precision number (DERIVED numerically; the method is in the evidence); UNDECIDED if the tail
+  bound does not stay below the best candidate.
 * relu: sup|σ′| = 1, σ″ is not a bounded function (a Dirac mass at 0): sup|σ″| = inf, "not applicable".
 
 API: ``activation_expr(name, x)``, ``activation_constants(name) -> (sup_d1, sup_d2)`` (floats, cached),
@@ -27,9 +31,11 @@ from theorems.result import ObligationOutcome, Status
 
 X = sympy.Symbol("x", real=True)
 NAMES = ("tanh", "sigmoid", "softplus", "gelu", "relu")
-GELU_C = sympy.Float("0.044715", 30)
+GELU_C = sympy.Rational("0.044715")  # exact decimal: no float residue in the symbolic algebra
 SCAN = (-12.0, 12.0, 24001)  # grid for the gelu critical-point scan
 U = sympy.Symbol("u", real=True)
+T = sympy.Symbol("T", real=True)  # stands for tanh(s(x)) in the gelu tail argument
+DPS = 30  # mpmath working precision for the gelu roots and values
 
 # reparametrisation x = inverse(u), with u ranging over the open interval (lo, hi)
 _REPARAM = {
@@ -77,32 +83,98 @@ def _sup_by_reparam(name: str, order: int) -> ObligationOutcome:
     return ObligationOutcome(Status.DERIVED, text, best)
 
 
-def _sup_numeric(name: str, order: int) -> ObligationOutcome:
+def _odd_increasing_tanh_argument(name: str) -> tuple[sympy.Expr, str]:
+    """s with σ built on tanh(s(x)); reason is non-empty when s is not an odd polynomial with s′ ≥ s′(0) > 0."""
+    (th,) = activation_expr(name).atoms(sympy.tanh)
+    s = th.args[0]
+    sp = sympy.diff(s, X)
+    if not s.is_polynomial(X) or sympy.expand(s.subs(X, -X) + s) != 0:
+        return s, f"tanh argument {s} is not an odd polynomial"
+    # s′ even with non-negative coefficients ⇒ s′(x) ≥ s′(0); that is what makes the tails monotone
+    if any(i % 2 or not c.is_nonnegative for (i,), c in sympy.Poly(sp, X).terms()) or not sp.subs(X, 0).is_positive:
+        return s, f"s′ = {sp} is not an even polynomial with non-negative coefficients and s′(0) > 0"
+    return s, ""
+
+
+def split_tanh(f: sympy.Expr, s: sympy.Expr):
+    """(a, b, Q) with f = a + b·T + (1 − T²)·Q(x, T), T = tanh(s(x)), a and b constants; None if f has no such form.
+
+    Sympy replaces every tanh(s(x)) in f by T, checks a polynomial in x and T remains and divides it by
+    1 − T² in T; the remainder must not depend on x.
+    """
+    atoms = f.atoms(sympy.tanh)
+    if any(sympy.expand(t.args[0] - s) != 0 for t in atoms):
+        return None
+    p = sympy.expand(f.xreplace({t: T for t in atoms}))
+    if not p.is_polynomial(X, T):
+        return None
+    q, rem = sympy.div(sympy.Poly(p, T), sympy.Poly(1 - T**2, T))
+    a, b = rem.as_expr().coeff(T, 0), rem.as_expr().coeff(T, 1)
+    if a.has(X) or b.has(X):
+        return None
+    return a, b, q.as_expr()
+
+
+def _mp(e: sympy.Expr) -> mpmath.mpf:
+    return mpmath.mpf(str(sympy.N(e, DPS + 5)))
+
+
+def _sup_numeric(name: str, order: int, scan: tuple[float, float, int] = SCAN) -> ObligationOutcome:
+    """sup|σ^(k)| for σ = σ(x, tanh(s(x))): roots of σ^(k+1) on a window by scan + findroot, tails by a bound.
+
+    σ^(k) = a + b·T + (1 − T²)·Q and σ^(k+1) = (1 − T²)·Q₁ (sympy, split_tanh). 1 − T² = sech²(s) > 0, so
+    σ^(k+1) has the sign of Q₁ (a float scan of Q₁ does not underflow where sech² does). For |x| ≥ R:
+    |σ^(k)(±x)| ≤ |a ± b| + 4e^(−2s(R))·Σ|q_ij|R^i, since sech²(s) ≤ 4e^(−2|s|), |T| ≤ 1 and each
+    x^i e^(−2s(x)) decreases for x > i/(2 s′(0)); the same bound gives σ^(k) → a ± b at ±∞.
+    """
+    s, reason = _odd_increasing_tanh_argument(name)
     f = sympy.diff(activation_expr(name), X, order)
-    fp = sympy.diff(f, X)
-    grid = np.linspace(*SCAN)
-    vals = sympy.lambdify(X, fp, "numpy")(grid)
-    starts = grid[:-1][np.sign(vals[:-1]) != np.sign(vals[1:])]
-    f_mp = sympy.lambdify(X, f, "mpmath")
-    fp_mp = sympy.lambdify(X, fp, "mpmath")
-    crit = []
-    with mpmath.workdps(30):
-        for s0 in starts:
-            root = mpmath.findroot(fp_mp, mpmath.mpf(float(s0) + (SCAN[1] - SCAN[0]) / (SCAN[2] - 1) / 2))
-            if all(abs(root - c) > mpmath.mpf("1e-20") for c in crit):
-                crit.append(root)
+    parts, parts1 = split_tanh(f, s), split_tanh(sympy.diff(f, X), s)
+    if reason or parts is None or parts1 is None or parts1[:2] != (0, 0):
+        return ObligationOutcome(Status.UNDECIDED, f"no tail argument for {name}: "
+                                 f"{reason or 'σ^(k) or σ^(k+1) is not of the form a + bT + (1 − T²)Q(x, T)'}")
+    (a, b, q), q1 = parts, parts1[2]
+    q1_x = q1.subs(T, sympy.tanh(s))
+    lo, hi, n = scan
+    grid = np.linspace(lo, hi, n)
+    vals = sympy.lambdify(X, q1_x, "numpy")(grid) * np.ones_like(grid)
+    if not np.all(np.isfinite(vals)):
+        return ObligationOutcome(Status.UNDECIDED, f"Q₁ is not finite on the scan grid [{lo}, {hi}]")
+    change = np.flatnonzero(np.sign(vals[:-1]) * np.sign(vals[1:]) < 0)
+    f_mp, q1_mp = sympy.lambdify(X, f, "mpmath"), sympy.lambdify(X, q1_x, "mpmath")
+    with mpmath.workdps(DPS):
+        # a grid point where Q₁ is 0 in floats is a candidate too (an extra candidate can only lower-bound sup)
+        crit = [mpmath.mpf(float(x)) for x in grid[vals == 0]]
+        for i in change:
+            bracket = (mpmath.mpf(float(grid[i])), mpmath.mpf(float(grid[i + 1])))
+            root = mpmath.findroot(q1_mp, bracket, solver="anderson")
+            if not bracket[0] <= root <= bracket[1]:
+                return ObligationOutcome(Status.UNDECIDED, f"findroot left the bracket {bracket}: got {root}")
+            crit.append(root)
+        residual = max((abs(q1_mp(c)) for c in crit), default=mpmath.mpf(0))
         cands = {f"x = {mpmath.nstr(c, 20)}": abs(f_mp(c)) for c in crit}
-    for side in (sympy.oo, -sympy.oo):
-        lim = sympy.limit(f, X, side)
-        cands[f"x → {side}"] = mpmath.mpf(str(sympy.N(sympy.Abs(lim), 30)))
-    where, best = max(cands.items(), key=lambda kv: kv[1])
-    with mpmath.workdps(30):
+        cands["x → +∞"], cands["x → −∞"] = abs(_mp(a + b)), abs(_mp(a - b))
+        where, best = max(cands.items(), key=lambda kv: kv[1])
+        R = mpmath.mpf(min(-lo, hi))
+        terms = sympy.Poly(q, X, T).terms()
+        decay = 4 * mpmath.exp(-2 * _mp(s.subs(X, R))) * sum(abs(_mp(c)) * R**i for (i, _), c in terms)
+        monotone = all(R > mpmath.mpf(i) / (2 * _mp(sympy.diff(s, X).subs(X, 0))) for (i, _), _c in terms)
+        tail = max(cands["x → +∞"], cands["x → −∞"]) + decay
+        text = (f"numeric: σ^({order}) = {a} + ({b})·T + (1 − T²)·Q, σ^({order + 1}) = (1 − T²)·Q₁ with "
+                f"T = tanh(s(x)), s = {s} (sympy); sign scan of Q₁ (the sign of σ^({order + 1})) on [{lo}, {hi}] "
+                f"({n} points), each sign change refined by mpmath findroot (anderson, bracketing) at {DPS} "
+                f"digits, max |Q₁(root)| = {mpmath.nstr(residual, 3)}: roots {[mpmath.nstr(c, 12) for c in crit]}; "
+                f"at ±∞: σ^({order}) → a ± b = {a + b}, {a - b} because (1 − T²)·|Q| ≤ 4e^(−2|s|)·Σ|q_ij||x|^i → 0; "
+                f"tails |x| ≥ R = {mpmath.nstr(R, 6)} (each |x|^i e^(−2s) decreasing there: {monotone}): "
+                f"|σ^({order})| ≤ max|a ± b| + 4e^(−2s(R))·Σ|q_ij|R^i = {mpmath.nstr(tail, 15)} (decay term "
+                f"{mpmath.nstr(decay, 3)}); |σ^({order})| candidates "
+                f"{dict((k, mpmath.nstr(v, 15)) for k, v in cands.items())}")
         best_text = mpmath.nstr(best, 25)
-    text = (f"numeric: sign scan of σ^({order + 1}) on [{SCAN[0]}, {SCAN[1]}] ({SCAN[2]} points), "
-            f"roots refined by mpmath findroot at 30 digits: {[mpmath.nstr(c, 12) for c in crit]}; limits at ±∞ "
-            f"by sympy.limit; |σ^({order})| candidates {dict((k, mpmath.nstr(v, 15)) for k, v in cands.items())}; "
-            f"sup at {where} = {best_text} (DERIVED numerically, 30-digit arithmetic)")
-    return ObligationOutcome(Status.DERIVED, text, sympy.Float(mpmath.nstr(best, 30, strip_zeros=False), 30))
+    if not monotone or tail >= best:
+        return ObligationOutcome(Status.UNDECIDED, f"{text}; the tail bound does not exclude a larger value "
+                                 f"outside [{lo}, {hi}]: sup not established")
+    text += f"; sup at {where} = {best_text} (DERIVED numerically, {DPS}-digit arithmetic)"
+    return ObligationOutcome(Status.DERIVED, text, sympy.Float(mpmath.nstr(best, DPS, strip_zeros=False), DPS))
 
 
 @lru_cache(maxsize=None)

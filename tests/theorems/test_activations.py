@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 import sympy
 
-from theorems.activations import (NAMES, X, activation_at_zero, activation_constants, activation_expr,
-                                  sup_derivative)
+from theorems.activations import (NAMES, SCAN, T, X, _sup_numeric, activation_at_zero, activation_constants,
+                                  activation_expr, split_tanh, sup_derivative)
 from theorems.result import Status
 
 GRID = np.linspace(-30.0, 30.0, 600_001)  # step 1e-4
@@ -28,8 +28,36 @@ def test_gelu_is_numeric_and_says_so():
     for k in (1, 2):
         o = sup_derivative("gelu", k)
         assert o.status is Status.DERIVED and "numerically" in o.evidence and "findroot" in o.evidence
+        assert "30 digits" in o.evidence and "at ±∞" in o.evidence and "tails |x| ≥ R = 12" in o.evidence
+        assert "sympy.limit" not in o.evidence  # the limits come from split_tanh + the sech² bound now
     # gelu″(0) = √(2/π) for the tanh approximation
     assert abs(float(sup_derivative("gelu", 2).value) - math.sqrt(2 / math.pi)) < 1e-25
+
+
+@pytest.mark.parametrize("order", [1, 2, 3])
+def test_split_tanh_rebuilds_sympys_derivative(order):
+    """a + b·tanh(s) + sech²(s)·Q(x, tanh(s)) must equal sympy's σ^(k) at 30 digits (gelu)."""
+    (th,) = activation_expr("gelu").atoms(sympy.tanh)
+    f = sympy.diff(activation_expr("gelu"), X, order)
+    a, b, q = split_tanh(f, th.args[0])
+    rebuilt = (a + b * T + (1 - T**2) * q).subs(T, th)
+    assert order > 1 or (a, b) == (sympy.Rational(1, 2), sympy.Rational(1, 2))  # σ′ → 1 at +∞, 0 at −∞
+    for x0 in ("-7.3", "-1.1", "0.4", "2.9", "15"):
+        assert abs(sympy.N((f - rebuilt).subs(X, sympy.Rational(x0)), 30)) < 1e-25
+    assert split_tanh(f + X, th.args[0]) is None  # a remainder depending on x has no tail argument
+
+
+@pytest.mark.parametrize("order, derived_from", [(1, 2.0), (2, 3.5)])
+def test_gelu_window_too_small_is_undecided(order, derived_from):
+    """Teeth for the tail bound: a scan window that misses the maximiser or where the bound is too weak must
+    not be DERIVED; once the window is wide enough the same value comes out as with the default window."""
+    full = sup_derivative("gelu", order).value
+    for w in (1.0, 1.3, derived_from - 0.5):
+        o = _sup_numeric("gelu", order, (-w, w, int(2000 * w) + 1))
+        assert o.status is Status.UNDECIDED and o.value is None and "not established" in o.evidence, (w, o)
+    o = _sup_numeric("gelu", order, (-derived_from, derived_from, int(2000 * derived_from) + 1))
+    assert o.status is Status.DERIVED and abs(o.value - full) < 1e-25
+    assert SCAN[1] > derived_from  # the default window has slack
 
 
 def test_gelu_expression_is_the_tanh_approximation():
