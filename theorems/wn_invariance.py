@@ -3,7 +3,8 @@
 Shapes: w ∈ ℝ^n (one WN row; a WN matrix is row-wise, block diagonal). Source: THEORY.md §2, R6
 (reconstructed). Sympy works on symbolic w ∈ ℝ³ and a generic loss f(ŵ) (an undefined sympy Function).
 D²ŵ[a,b] = −(⟨ŵ,a⟩Pb + ⟨ŵ,b⟩Pa + ⟨a,Pb⟩ŵ)/‖w‖², P = I − ŵŵᵀ: three terms of norm ≤ 1/‖w‖² give 3/‖w‖²;
-the quadratic form alone has the sharper sup ‖D²ŵ[a,a]‖ = (2/√3)/‖w‖² (derived by sympy).
+the quadratic form has the sharper sup ‖D²ŵ[a,a]‖ = (2/√3)/‖w‖² (derived by sympy: WN_D2_SHARP), and since
+D²ŵ is a symmetric bilinear map into Euclidean ℝⁿ its bilinear norm equals that sup: ‖D²ŵ‖ = WN_D2_SHARP/‖w‖².
 """
 
 from __future__ import annotations
@@ -75,24 +76,58 @@ def gd_norm_identity() -> ObligationOutcome:
                     note="‖w − η∇ℓ‖² vs ‖w‖² + η²‖∇ℓ‖² (generic f):")
 
 
+def _sharp_sup():
+    """(critical points, max) of ‖D²ŵ[a,a]‖²·‖w‖⁴ = 4y(1−y) + (1−y)² over y = ⟨ŵ,a⟩² ∈ [0, 1], ‖a‖ = 1."""
+    y = sympy.Symbol("y", nonnegative=True)
+    g = 4 * y * (1 - y) + (1 - y) ** 2
+    crit = [s for s in sympy.solve(sympy.diff(g, y), y) if 0 <= s <= 1]
+    best = max([g.subs(y, s) for s in crit] + [g.subs(y, 0), g.subs(y, 1)], key=lambda e: sympy.N(e, 30))
+    return crit, best
+
+
+@lru_cache(maxsize=None)
+def d2_sharp_constant() -> sympy.Expr:
+    """κ with ‖D²ŵ(w)‖ = κ/‖w‖², derived by sympy: κ = √(max of 4y(1−y) + (1−y)² on [0, 1]) = 2/√3."""
+    return sympy.sqrt(_sharp_sup()[1])
+
+
+# derived, not typed: the value of d2_sharp_constant() (sympy.solve on the quadratic above); 2/√3 ≈ 1.1547
+WN_D2_SHARP = d2_sharp_constant()
+
+
 @lru_cache(maxsize=None)
 def second_derivative() -> ObligationOutcome:
     a = sympy.Matrix(sympy.symbols("a1:4", real=True))
-    t = sympy.Symbol("t", real=True)
+    b = sympy.Matrix(sympy.symbols("b1:4", real=True))
+    s, t = sympy.symbols("s t", real=True)
     direct = ((w + t * a) / sympy.sqrt(norm2(w + t * a))).diff(t, 2).subs(t, 0)
     wa = (what.T * a)[0]
-    formula = -(2 * wa * P * a + (a.T * P * a)[0] * what) / nw**2
+    aPa = (a.T * P * a)[0]
+    formula = -(2 * wa * P * a + aPa * what) / nw**2
     form = identity(direct, formula, expand=False, simplifier=CANCEL, note="D²ŵ[a,a] vs −(2⟨ŵ,a⟩Pa + ⟨a,Pa⟩ŵ)/‖w‖²:")
-    # unit a with x = ⟨ŵ,a⟩: the two parts are orthogonal, norm² = 4x²(1 − x²) + (1 − x²)²
-    y = sympy.Symbol("y", nonnegative=True)  # y = x² ∈ [0, 1]
-    g = 4 * y * (1 - y) + (1 - y) ** 2
-    crit = [s for s in sympy.solve(sympy.diff(g, y), y) if 0 <= s <= 1]
-    best = max([g.subs(y, s) for s in crit] + [g.subs(y, 0), g.subs(y, 1)], key=lambda e: sympy.N(e))
-    sharp = derived(sympy.sqrt(best), 2 / sympy.sqrt(3),
-                    evidence=f"sup over unit a of ‖D²ŵ[a,a]‖·‖w‖²: max of 4y(1−y) + (1−y)² on [0,1] at y = {crit} is "
-                    f"{best}, square root")
-    return all_of(form, sharp, conclusion="‖D²ŵ[a,a]‖ ≤ (2/√3)/‖w‖² ≤ 3/‖w‖²; the bilinear form's three terms "
-                  "each have norm ≤ ‖a‖‖b‖/‖w‖², giving the spec's 3/‖w‖²")
+    # the bilinear map itself (mixed derivative): symmetric in (a, b) by its closed form
+    mixed = ((w + s * a + t * b) / sympy.sqrt(norm2(w + s * a + t * b))).diff(s).diff(t).subs({s: 0, t: 0})
+    wb = (what.T * b)[0]
+    bilinear = -(wa * P * b + wb * P * a + (a.T * P * b)[0] * what) / nw**2
+    bil = identity(mixed, bilinear, expand=False, simplifier=CANCEL,
+                   note="∂²/∂s∂t ŵ(w + sa + tb) vs −(⟨ŵ,a⟩Pb + ⟨ŵ,b⟩Pa + ⟨a,Pb⟩ŵ)/‖w‖² (symmetric in a, b):")
+    swapped = bilinear.subs({**dict(zip(a, b)), **dict(zip(b, a))}, simultaneous=True)
+    sym = identity(bilinear, swapped, expand=False, simplifier=CANCEL, note="D²ŵ[a,b] = D²ŵ[b,a]:")
+    # Pa ⊥ ŵ, so ‖D²ŵ[a,a]‖²‖w‖⁴ = 4x²‖Pa‖² + ‖Pa‖⁴ with x = ⟨ŵ,a⟩, ‖Pa‖² = ‖a‖² − x²
+    pa2 = norm2(a) - wa**2
+    split = identity(norm2(formula) * nw**4, 4 * wa**2 * pa2 + pa2**2, expand=False, simplifier=CANCEL,
+                     note="‖D²ŵ[a,a]‖²‖w‖⁴ vs 4x²(‖a‖² − x²) + (‖a‖² − x²)², x = ⟨ŵ,a⟩:")
+    crit, best = _sharp_sup()
+    sharp = derived(d2_sharp_constant(), 2 / sympy.sqrt(3),
+                    evidence=f"sup over unit a of ‖D²ŵ[a,a]‖·‖w‖² (the QUADRATIC FORM): max of 4y(1−y) + (1−y)² "
+                    f"on [0,1] (y = x²) at y = {crit} is {best}, square root {d2_sharp_constant()}")
+    return all_of(form, bil, sym, split, sharp, conclusion=(
+        f"sup_(‖a‖=1) ‖D²ŵ[a,a]‖ = ({d2_sharp_constant()})/‖w‖² (quadratic form, attained at ⟨ŵ,a⟩² = 1/3); "
+        "the BILINEAR norm sup_(‖a‖=‖b‖=1) ‖D²ŵ[a,b]‖ equals it: the map is symmetric (sympy, above) with values "
+        "in Euclidean ℝ³, so sup_(a,b) ‖B[a,b]‖ = sup_(‖c‖=1) ‖M_c‖ with M_c = Σ c_i B_i symmetric, and "
+        "‖M_c‖ = max_(‖a‖=1) |aᵀM_c a| (spectral theorem, stated, not by sympy) gives sup_(a,c) cᵀB[a,a] = "
+        "sup_a ‖B[a,a]‖. Hence ‖D²ŵ‖ = (2/√3)/‖w‖² exactly, ≤ the spec's 3/‖w‖² (the bilinear form's three "
+        "terms each have norm ≤ ‖a‖‖b‖/‖w‖²)"))
 
 
 RESULT = Result(
@@ -111,7 +146,8 @@ RESULT = Result(
     ),
     symbols={"c": cpos, "eta": eta},
     bounds=(Bound("D1", sympy.Symbol("Dwhat_norm"), 1 / sympy.Symbol("w_norm"), "="),
-            Bound("D2", sympy.Symbol("D2what_norm"), 3 / sympy.Symbol("w_norm") ** 2, "<=")),
+            Bound("D2", sympy.Symbol("D2what_norm"), 3 / sympy.Symbol("w_norm") ** 2, "<="),
+            Bound("D2-sharp", sympy.Symbol("D2what_norm"), WN_D2_SHARP / sympy.Symbol("w_norm") ** 2, "=")),
     obligations=(
         Obligation("jacobian-formula", "Dŵ = (I − ŵŵᵀ)/‖w‖ for symbolic w ∈ ℝ³", jacobian_formula),
         Obligation("jacobian-norm", "DŵᵀDŵ = P/‖w‖², so ‖Dŵ‖ = 1/‖w‖", jacobian_norm),
@@ -126,6 +162,9 @@ RESULT = Result(
         "‖w − η∇ℓ‖² = ‖w‖² − 2η⟨w,∇ℓ⟩ + η²‖∇ℓ‖² = ‖w‖² + η²‖∇ℓ‖² (sympy, generic f): norms never decrease; on "
         "the segment w − sη∇ℓ, s ∈ [0,1], the norm is ≥ ‖w‖ too, so segments stay in S_r.",
         "ŵ(cw) = ŵ(w); Dŵ(cw) = Dŵ(w)/c; D²ŵ(cw) = D²ŵ(w)/c² (sympy), giving the gradient and Hessian scaling.",
-        "D²ŵ[a,a] = −(2⟨ŵ,a⟩Pa + ⟨a,Pa⟩ŵ)/‖w‖² (sympy); for unit a its norm² is 4x²(1−x²) + (1−x²)², max 4/3.",
+        "D²ŵ[a,a] = −(2⟨ŵ,a⟩Pa + ⟨a,Pa⟩ŵ)/‖w‖² (sympy); for unit a its norm² is 4x²(1−x²) + (1−x²)² (sympy), "
+        "max 4/3 at x² = 1/3: the quadratic-form sup is WN_D2_SHARP/‖w‖² = (2/√3)/‖w‖².",
+        "D²ŵ[a,b] is symmetric (sympy), with values in Euclidean space: its bilinear norm equals the quadratic-form "
+        "sup (polarisation per unit c plus the spectral theorem), so ‖D²ŵ‖ = (2/√3)/‖w‖² ≈ 0.385·(3/‖w‖²).",
     ),
 )

@@ -8,6 +8,8 @@ THEORY.md §2 R6b, per feature (row) over N samples, BN_ε(h) = (h − h̄)/√(
   bn-bounds/jacobian-eps       ‖D BN_ε(H)‖ ≤ 1/√ε                                  (tight as var ≪ ε)
   bn-bounds/hessian-spec       ‖D² BN_ε(H)‖ ≤ 6/(√N ε)                             (spec constant)
   bn-bounds/hessian-derived    ‖D² BN_ε(H)‖ ≤ (12/5)5^{−1/4}/(√N ε)                (theorems.bn_bounds)
+  bn-bounds/hessian-lower-witness  ‖D²BN_ε(H)[û, û]‖ = 48/(25√5)/(√N ε) at var = ε/4  (identity: the attained
+                               lower bound BN_D2_LOWER; û along h − h̄ of one row)
   bn-bounds/branch-param-derivative   ‖D_{W₁} g(H)‖ ≤ α K √N sup|σ′| / r₁,  g(H) = α Ŵ₂ σ(Ŵ₁ BN_ε(H))
   bn-bounds/no-bn-param-derivative-control   the same bound for g without BN: refuted at large ‖H‖
 
@@ -211,6 +213,62 @@ _hess_spec, _hess_spec_mp = _hessian_evaluator("spec")
 _hess_derived, _hess_derived_mp = _hessian_evaluator("derived")
 
 
+# ------------------------------------------------------------------ the attained lower bound on D²BN
+@functools.lru_cache(maxsize=2)
+def d2_lower_constant(mp: bool = False):
+    """κ_low = 48/(25√5) of the witness ‖D²BN[û,û]‖ = κ_low/(√N ε), from theorems.bn_bounds.BN_D2_LOWER (sympy)."""
+    from theorems.bn_bounds import BN_D2_LOWER
+
+    return mpmath.mpf(str(BN_D2_LOWER.evalf(60))) if mp else float(BN_D2_LOWER)
+
+
+def witness_cases():
+    return st.fixed_dictionaries({
+        "seed": inst.SEEDS, "K": st.integers(1, 2), "N": st.integers(2, 6),
+        "log10_eps": inst.log10_scales(-6.0, 2.0), "log10_offset": inst.log10_scales(-3.0, 1.0),
+    })
+
+
+def draw_witness(case, n: int):
+    """(H (n, K, N) with every row's population variance ε/4 plus a mean offset, û (n, K, N) unit along one row's h − h̄)."""
+    rng = inst.rng_for(case)
+    K, N, eps = case["K"], case["N"], 10.0 ** case["log10_eps"]
+    U = rng.standard_normal((n, K, N))
+    U -= np.mean(U, axis=-1, keepdims=True)
+    U *= (np.sqrt(eps) / 2) / np.sqrt(np.mean(U * U, axis=-1, keepdims=True))  # var = ε/4: ρ² = 1/5
+    H = U + rng.standard_normal((n, K, 1)) * 10.0 ** case["log10_offset"] * np.sqrt(eps)
+    row = rng.integers(K, size=n)
+    a = np.where(np.arange(K)[None, :, None] == row[:, None, None], U, 0.0)
+    return H, a / np.linalg.norm(a, axis=(-2, -1), keepdims=True), row
+
+
+def _d2_along(H, eps, a):
+    """D²BN_ε(H)[a, a] (n, K·N): complex step of the layer's input Jacobian along a, applied to a."""
+    K, N = H.shape[-2:]
+    Hc = H + 1j * curv.CS_STEP * a
+    J = bn_net(K, eps).input_jacobian(np.zeros(H.shape[:-2] + (0,), dtype=complex), Hc)
+    return np.einsum("...ij,...j->...i", np.imag(J) / curv.CS_STEP, a.reshape(a.shape[:-2] + (K * N,)))
+
+
+def _lower_witness(case, n):
+    eps = 10.0 ** case["log10_eps"]
+    H, a, row = draw_witness(case, n)
+    lhs = np.linalg.norm(_d2_along(H, eps, a), axis=-1)
+    rhs = np.full(n, d2_lower_constant() / (np.sqrt(H.shape[-1]) * eps))
+    return Batch(lhs, rhs, None, {**_variables(H, eps), "a": a, "row": row})
+
+
+def _lower_witness_mp(v):
+    H, eps = ops.to_mp(v["H"]), mpmath.mpf(float(v["eps"]))
+    K, N = H.shape
+    a = ops.to_mp(v["a"])
+    a = a / curv.mp_norm(a)
+    net = Network([BatchNorm(K, eps)])
+    J = net.input_jacobian(np.zeros((0,), dtype=object), H + mpmath.mpc(0, 1) * curv.MP_CS_STEP * a)
+    d2 = (curv.mp_imag(J) / curv.MP_CS_STEP) @ a.reshape(-1)
+    return curv.mp_norm(d2), d2_lower_constant(mp=True) / (mpmath.sqrt(N) * eps)
+
+
 # ------------------------------------------------------------- the branch's parameter derivative
 def branch_cases():
     return st.fixed_dictionaries({
@@ -351,6 +409,19 @@ CHECKS = [
         rtol=RTOL_DERIV,
         description=_D2_DESC + " The constant is theorems.bn_bounds.D2_BOUND_TIGHT (sympy); the attack "
                                "reaches ≈ 0.535 of it.",
+    ),
+    NumericCheck(
+        id=f"{R}/hessian-lower-witness", result_id=R,
+        title="‖D²BN_ε(H)[û, û]‖ = 48/(25√5)/(√N ε) at var = ε/4 (the attained lower bound)",
+        statement="‖D²BN_ε(H)[û, û]‖ = 48/(25√5)/(√N ε),  var = ε/4 in the row of û = (h − h̄)/‖h − h̄‖",
+        relation="eq", cases=witness_cases, evaluate=_lower_witness, evaluate_mp=_lower_witness_mp,
+        hypotheses=(("H ∈ ℝ^{K×N}, K ≤ 2, 2 ≤ N ≤ 6, every row with population variance ε/4 (ρ² = 1/5) and a "
+                     "mean offset up to 10√ε"), "ε ∈ [1e−6, 1e2]",
+                    "û: unit, supported on one row, along that row's h − h̄"),
+        rtol=RTOL_DERIV,
+        description="The witness of theorems.bn_bounds.d2_lower_witness: D²BN[û, û] by complex step of the "
+                    "layer's input Jacobian along û, against BN_D2_LOWER/(√N ε) (sympy). With the proved "
+                    "D2_BOUND_TIGHT it brackets the best constant: 48/(25√5) ≈ 0.8587 ≤ κ ≤ 1.6050.",
     ),
     NumericCheck(
         id=f"{R}/branch-param-derivative", result_id=R,

@@ -26,7 +26,7 @@ EXPECTED = {
     "wn-invariance": {"jacobian-formula": P, "jacobian-norm": P, "orthogonality": P, "scaling-laws": P,
                       "gd-norm-identity": P, "second-derivative": P},
     "bn-bounds": {"norm-identity": P, "jacobian-spectrum": P, "second-derivative-formula": P,
-                  "scale-substitution": P, "second-derivative-constant": P},
+                  "scale-substitution": P, "second-derivative-constant": P, "d2-lower-witness": D},
     "lipschitz-composition": {"chain-rule-1d": P, "unrolled": P, "induction-step": P, "ce-constants": P},
     "ce-global-convergence": {"branch-constant": P, "mu0": D, "beta": D, "beta-independent-of-V": P,
                               "gamma-monotone": P,

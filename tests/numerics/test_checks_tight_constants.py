@@ -1,0 +1,89 @@
+"""The tight-constant checks: wn-invariance/d2what-norm-sharp (‖D²ŵ‖ ≤ (2/√3)/‖w‖², worst ratio → 1) and
+bn-bounds/hessian-lower-witness (the attained 48/(25√5)/(√N ε)): each passes on ci, has teeth, and its
+50-digit re-evaluation agrees with float64."""
+
+import mpmath
+import numpy as np
+import pytest
+from hypothesis import Phase, given, settings
+
+from numerics.attack.engine import CONFIRMED, FAIL, PASS, run_check, run_teeth
+from numerics.checks import bn_bounds, get_check, wn_invariance
+
+SEED = 0
+MP_VS_FLOAT_RTOL = 1e-9  # the float64 sides against their 50-digit re-evaluation on one instance
+SHARP_RATIO_FLOOR = 1 - 1e-9  # the sharp WN check must come this close to its bound (it is the exact norm)
+NEW_CHECKS = ["wn-invariance/d2what-norm-sharp", "bn-bounds/hessian-lower-witness"]
+
+
+@pytest.mark.parametrize("check_id", NEW_CHECKS)
+def test_passes_on_ci_and_has_teeth(check_id):
+    check = get_check(check_id)
+    teeth = run_teeth(check, seed=SEED, profile="ci")
+    assert teeth.base.verdict == PASS, teeth.base.message
+    assert teeth.base.instances >= 15 * 32
+    assert teeth.verdict == "has teeth", teeth.message
+    assert teeth.strengthened.verdict == FAIL
+    assert teeth.strengthened.counterexample.confirmation == CONFIRMED
+
+
+def test_sharp_wn_check_is_tight():
+    """The attack reaches the sharp constant: worst ratio within 1e-9 of 1 (and not above 1 beyond rtol)."""
+    report = run_check(get_check("wn-invariance/d2what-norm-sharp"), seed=SEED, profile="ci")
+    assert SHARP_RATIO_FLOOR <= report.worst_ratio <= 1 + wn_invariance.RTOL_D2
+
+
+def test_sharp_wn_check_fails_with_the_constant_just_below():
+    """A constant 1e-6 below 2/√3 is refuted (and confirmed at 50 digits): nothing smaller than WN_D2_SHARP holds."""
+    report = run_check(get_check("wn-invariance/d2what-norm-sharp"), seed=SEED, profile="ci", bound_scale=1 - 1e-6)
+    assert report.verdict == FAIL
+    assert report.counterexample.confirmation == CONFIRMED
+
+
+def test_spec_wn_check_unchanged():
+    """d2what-norm keeps its 3/‖w‖² bound: its worst ratio is (2/√3)/3 ≈ 0.3849, as before."""
+    report = run_check(get_check("wn-invariance/d2what-norm"), seed=SEED, profile="ci")
+    assert report.verdict == PASS
+    assert report.worst_ratio == pytest.approx(2 / np.sqrt(3) / 3, rel=1e-9)
+
+
+def test_constants_come_from_sympy():
+    from theorems.bn_bounds import BN_D2_LOWER
+    from theorems.wn_invariance import WN_D2_SHARP
+
+    assert wn_invariance.wn_d2_sharp() == float(WN_D2_SHARP) == pytest.approx(2 / np.sqrt(3), rel=1e-15)
+    assert bn_bounds.d2_lower_constant() == float(BN_D2_LOWER) == pytest.approx(48 / (25 * np.sqrt(5)), rel=1e-15)
+
+
+def test_witness_sits_inside_the_bracket_of_the_bilinear_attack():
+    """At the witness point the bilinear-norm attack (lower estimate of ‖D²BN‖) finds at least BN_D2_LOWER/(√N ε)
+    and at most the proved (12/5)5^{−1/4}/(√N ε)."""
+    case = {"seed": 5, "K": 1, "N": 5, "log10_eps": -2.0, "log10_offset": 0.0}
+    H, _, _ = bn_bounds.draw_witness(case, 8)
+    eps = 10.0 ** case["log10_eps"]
+    val, *_ = bn_bounds._d2_norm(H, eps, np.random.default_rng(1))
+    scaled = val * np.sqrt(5) * eps
+    assert np.all(scaled >= bn_bounds.d2_lower_constant() * (1 - 1e-9))
+    assert np.all(scaled <= bn_bounds._d2_constant("derived"))
+
+
+def _some_case(check, k: int = 3):
+    seen = []
+
+    @settings(max_examples=k, database=None, derandomize=True, phases=[Phase.generate], deadline=None)
+    @given(check.cases())
+    def grab(case):
+        seen.append(case)
+
+    grab()
+    return seen[-1]
+
+
+@pytest.mark.parametrize("check_id", NEW_CHECKS)
+def test_mp_reevaluation_agrees_with_float64(check_id):
+    check = get_check(check_id)
+    batch = check.evaluate(_some_case(check), 4)
+    with mpmath.workdps(50):
+        lhs, rhs = check.evaluate_mp(batch.instance(0))
+    assert float(lhs) == pytest.approx(float(batch.lhs[0]), rel=MP_VS_FLOAT_RTOL, abs=1e-300)
+    assert float(rhs) == pytest.approx(float(batch.rhs[0]), rel=MP_VS_FLOAT_RTOL)
