@@ -10,6 +10,8 @@ THEORY.md §2 R6b, per feature (row) over N samples, BN_ε(h) = (h − h̄)/√(
   bn-bounds/hessian-derived    ‖D² BN_ε(H)‖ ≤ (12/5)5^{−1/4}/(√N ε)                (theorems.bn_bounds)
   bn-bounds/hessian-lower-witness  ‖D²BN_ε(H)[û, û]‖ = 48/(25√5)/(√N ε) at var = ε/4  (identity: the attained
                                lower bound BN_D2_LOWER; û along h − h̄ of one row)
+  bn-bounds/hessian-exact      ‖D² BN_ε(H)‖ ≤ 48/(25√5)/(√N ε)                     (BN_D2_EXACT: the exact sup,
+                               so the worst ratio → 1)
   bn-bounds/branch-param-derivative   ‖D_{W₁} g(H)‖ ≤ α K √N sup|σ′| / r₁,  g(H) = α Ŵ₂ σ(Ŵ₁ BN_ε(H))
   bn-bounds/no-bn-param-derivative-control   the same bound for g without BN: refuted at large ‖H‖
 
@@ -444,3 +446,42 @@ CHECKS = [
                     "softplus/gelu), so large inputs break it; the attack must find such an input.",
     ),
 ]
+
+
+# ---------------------------------------------------- the exact norm of D²BN (closes the bracket; appended)
+@functools.lru_cache(maxsize=2)
+def d2_exact_constant(mp: bool = False):
+    """κ = 48/(25√5) of sup_h ‖D²BN_ε(h)‖ = κ/(√N ε), from theorems.bn_bounds.BN_D2_EXACT (sympy, d2-exact-norm)."""
+    from theorems.bn_bounds import BN_D2_EXACT
+
+    return mpmath.mpf(str(BN_D2_EXACT.evalf(60))) if mp else float(BN_D2_EXACT)
+
+
+def _hess_exact(case, n):
+    eps, H = 10.0 ** case["log10_eps"], draw_inputs(case, n)
+    val, a, b, c = _d2_norm(H, eps, inst.rng_for(case, 1))
+    rhs = np.full(n, d2_exact_constant() / (np.sqrt(H.shape[-1]) * eps))
+    return Batch(val, rhs, None, {**_variables(H, eps), "a": a, "b": b, "c": c})
+
+
+def _hess_exact_mp(v):
+    """cᵀD²BN[a, b] at the maximisers by a 50-digit complex step (as in the hessian-spec/derived checks)."""
+    H, eps = ops.to_mp(v["H"]), mpmath.mpf(float(v["eps"]))
+    K, N = H.shape
+    a, b, c = (ops.to_mp(v[k]).reshape(K, N) for k in ("a", "b", "c"))
+    a, b, c = (x / curv.mp_norm(x) for x in (a, b, c))
+    layer = BatchNorm(K, eps)
+    _, cache = layer.forward({}, H + mpmath.mpc(0, 1) * curv.MP_CS_STEP * b)
+    dH, _ = layer.vjp({}, cache, c)
+    lhs = abs(mpmath.fsum(curv.mp_imag(dH * a).reshape(-1)) / curv.MP_CS_STEP)
+    return lhs, d2_exact_constant(mp=True) / (mpmath.sqrt(N) * eps)
+
+
+CHECKS.append(NumericCheck(
+    id=f"{R}/hessian-exact", result_id=R, title="‖D² BN_ε(H)‖ ≤ 48/(25√5)/(√N ε) (the exact norm, attained)",
+    statement="sup_{‖a‖=‖b‖=1} ‖D²BN_ε(H)[a, b]‖ ≤ 48/(25√5)/(√N ε) ≈ 0.8587/(√N ε)", relation="le",
+    cases=bn_cases, evaluate=_hess_exact, evaluate_mp=_hess_exact_mp, hypotheses=_H_HYP, rtol=RTOL_DERIV,
+    description=_D2_DESC + " The constant is theorems.bn_bounds.BN_D2_EXACT (sympy, d2-exact-norm: the sup over h, "
+                           "equal to the attained BN_D2_LOWER), so the worst ratio tends to 1 and nothing smaller "
+                           "holds.",
+))

@@ -87,3 +87,41 @@ def test_mp_reevaluation_agrees_with_float64(check_id):
         lhs, rhs = check.evaluate_mp(batch.instance(0))
     assert float(lhs) == pytest.approx(float(batch.lhs[0]), rel=MP_VS_FLOAT_RTOL, abs=1e-300)
     assert float(rhs) == pytest.approx(float(batch.rhs[0]), rel=MP_VS_FLOAT_RTOL)
+
+
+# ------------------------------------------------------- bn-bounds/hessian-exact (the exact sup of ‖D²BN‖)
+EXACT_ID = "bn-bounds/hessian-exact"
+EXACT_RATIO_FLOOR = 1 - 1e-3  # the bilinear attack (a lower estimate) must reach the exact constant this closely
+
+
+def test_exact_bn_check_passes_is_tight_and_has_teeth():
+    check = get_check(EXACT_ID)
+    teeth = run_teeth(check, seed=SEED, profile="ci")
+    assert teeth.base.verdict == PASS, teeth.base.message
+    assert teeth.base.instances >= 15 * 32
+    assert EXACT_RATIO_FLOOR <= teeth.base.worst_ratio <= 1 + bn_bounds.RTOL_DERIV
+    assert teeth.verdict == "has teeth", teeth.message
+    assert teeth.strengthened.verdict == FAIL
+    assert teeth.strengthened.counterexample.confirmation == CONFIRMED
+
+
+def test_exact_bn_check_fails_with_the_constant_just_below():
+    """A constant 1e−3 below 48/(25√5) is refuted and confirmed at 50 digits: nothing smaller than BN_D2_EXACT holds."""
+    report = run_check(get_check(EXACT_ID), seed=SEED, profile="ci", bound_scale=EXACT_RATIO_FLOOR)
+    assert report.verdict == FAIL
+    assert report.counterexample.confirmation == CONFIRMED
+
+
+def test_exact_bn_constant_comes_from_sympy_and_equals_the_witness():
+    from theorems.bn_bounds import BN_D2_EXACT
+
+    assert bn_bounds.d2_exact_constant() == float(BN_D2_EXACT) == bn_bounds.d2_lower_constant()
+
+
+def test_exact_bn_mp_reevaluation_agrees_with_float64():
+    check = get_check(EXACT_ID)
+    batch = check.evaluate(_some_case(check), 4)
+    with mpmath.workdps(50):
+        lhs, rhs = check.evaluate_mp(batch.instance(0))
+    assert float(lhs) == pytest.approx(float(batch.lhs[0]), rel=MP_VS_FLOAT_RTOL, abs=1e-300)
+    assert float(rhs) == pytest.approx(float(batch.rhs[0]), rel=MP_VS_FLOAT_RTOL)
