@@ -125,8 +125,14 @@ def evaluate_mp(name: str, v):
     return mpf(float(v["kappa"])) * gam**2 * int(v["t"]), 1 / loss_t - 1 / loss0
 
 
+RUNS = ("Short certified GD runs (16 steps each, n/16 trajectories evaluated together) on random R7 instances "
+        "that meet the hypotheses (N ≤ d independent inputs, every c_k < 1, 0 < η < 2/β with β from "
+        "theorems.ce_convergence); one instance = one (trajectory, step). ")
+
+
 def _check(name: str, title: str, description: str) -> NumericCheck:
     statement, rtol, atol, _ = ineq.INEQUALITIES[name]
+    description = RUNS + description
     return NumericCheck(id=f"{RESULT}/{name}", result_id=RESULT, title=title, statement=statement,
                         relation="le", cases=cases, evaluate=_evaluator(name), hypotheses=HYPOTHESES,
                         evaluate_mp=functools.partial(evaluate_mp, name), rtol=rtol, atol=atol,
@@ -253,7 +259,8 @@ CHECKS = [
            "guaranteed decrease over measured decrease; ≈ 1 − βη/2 when β is tight"),
     _check("kernel", "λ_min(K(p_t)) ≥ μ₀ = σ_N(X)²Π(1 − c_k)² along GD (R7.3)",
            "exact eigvalsh of the K·N × K·N tangent kernel at every step"),
-    _check("gradient", "‖∇ℓ_t‖² ≥ μ₀(1 − e^{−Nℓ_t})²/N³ along GD (R7.3, R1, R2)", ""),
+    _check("gradient", "‖∇ℓ_t‖² ≥ μ₀(1 − e^{−Nℓ_t})²/N³ along GD (R7.3, R1, R2)",
+           "the PL-type lower bound from μ₀ and the cross-entropy bound of R2 against the measured ‖∇ℓ_t‖²"),
     _check("rate", "ℓ_t ≤ 1/(1/ℓ₀ + κγ²t) (R7.4)", "predicted gain in 1/ℓ over the measured gain"),
     _control("no-skip", "control: without skip connections λ_min(K) ≥ μ₀ fails",
              "μ₀ ≤ λ_min(K_chain(p))", no_skip_cases, evaluate_no_skip,

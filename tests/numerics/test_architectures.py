@@ -3,11 +3,11 @@ shared parameter layouts."""
 
 import numpy as np
 import pytest
+from derivative_assertions import assert_derivatives_match_fd
 
 from numerics.architectures import chain_ce_net, residual_ce_net, share_params, skip_mechanism_net
 from numerics.layers import AvgPool, Dense, Residual, ZeroPad
 from numerics.network import Network
-from test_layers import assert_derivatives_match_fd
 
 FORMULA_RTOL = 1e-12  # our forward vs the hand-written R7 formula (same float64 operations, reordered)
 

@@ -1,10 +1,14 @@
-"""R7's registered numeric checks: they pass, have teeth, and the controls refute (THEORY.md R7, §3)."""
+"""R7's registered numeric checks (THEORY.md R7, §3): registration, teeth by hand on a fixed case, 50-digit
+agreement on that case, and why the c ≥ 1 and N > d controls are singular.
 
-import mpmath
+Pass/teeth on the ci profile and the controls' refutation: test_all_checks.py.
+"""
+
 import numpy as np
 import pytest
+from check_assertions import assert_mp_matches_float64
 
-from numerics.attack.engine import CONFIRMED, FAIL, PASS, REFUTED, run_check, run_teeth, violations
+from numerics.attack.engine import violations
 from numerics.checks import ce_convergence as cc
 
 CASE = {"seed": 3, "N": 3, "extra_d": 1, "K": 3, "m": 2, "blocks": 2, "c": 0.6, "eps": 4.0, "r": 2.0,
@@ -36,28 +40,8 @@ def test_fixed_case_holds_and_fails_just_below_its_worst_ratio(name):
 
 @pytest.mark.parametrize("name", INEQ)
 def test_50_digit_evaluator_agrees_with_float64(name):
-    chk = CHECKS[name]
-    b = chk.evaluate(CASE, 32)
-    for i in (0, 17, 31):
-        with mpmath.workdps(50):
-            lhs, rhs = chk.evaluate_mp(b.instance(i))
-        assert float(lhs) == pytest.approx(b.lhs[i], rel=1e-7, abs=1e-15)
-        assert float(rhs) == pytest.approx(b.rhs[i], rel=1e-6, abs=1e-14)
-
-
-@pytest.mark.parametrize("name", INEQ)
-def test_engine_passes_and_teeth_bite(name):
-    teeth = run_teeth(CHECKS[name], seed=1, profile="ci")
-    assert teeth.base.verdict == PASS, teeth.base.message
-    assert teeth.verdict == "has teeth" and teeth.strengthened.verdict == FAIL, teeth.message
-    assert teeth.strengthened.counterexample.confirmation == CONFIRMED
-
-
-@pytest.mark.parametrize("name", ["no-skip", "c-ge-1", "n-gt-d"])
-def test_controls_refute(name):
-    rep = run_check(CHECKS[name], seed=1, profile="ci")
-    assert rep.verdict == REFUTED, rep.message
-    assert rep.counterexample.confirmation == CONFIRMED  # λ_min re-evaluated at 50 digits
+    assert_mp_matches_float64(CHECKS[name], CASE, 32, (0, 17, 31),
+                              lhs_tol={"rel": 1e-7, "abs": 1e-15}, rhs_tol={"rel": 1e-6, "abs": 1e-14})
 
 
 def test_c_ge_1_construction_is_singular_only_because_c_exceeds_1():

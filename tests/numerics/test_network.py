@@ -4,12 +4,12 @@ parameter bookkeeping, 50-digit (mpmath) evaluation and input validation."""
 import mpmath
 import numpy as np
 import pytest
+from derivative_assertions import assert_derivatives_match_fd
 from hypothesis import given, strategies as st
 
 from numerics import ops
 from numerics.layers import Activation, AvgPool, BatchNorm, Dense, Residual, Scale, WeightNormDense, ZeroPad
 from numerics.network import Network
-from test_layers import assert_derivatives_match_fd
 
 ROUNDOFF_RTOL = 1e-10   # two exact computations of the same quantity in float64
 ROUNDOFF_ATOL = 1e-12
