@@ -18,7 +18,7 @@ import numpy as np
 
 from numerics import costs
 from numerics.layers.base import (
-    chain_in_features, chain_out_features, concat_parts, flatten_params, run_forward, run_vjp,
+    chain_in_features, concat_parts, flatten_params, run_vjp,
 )
 
 HVP_STEP = 1e-20  # complex-step size: the truncation error is O(h²) relative, i.e. ~1e-40

@@ -52,7 +52,8 @@ def lower_one_sample() -> ObligationOutcome:
     s, e = _softmax_vectors()
     diff = identity(norm2(s - e) - (1 - s[0]) ** 2, s2**2 + s3**2, note="‖s − e_y‖² − (1 − s_y)² = s2² + s3²:")
     sign = nonnegative(s2**2 + s3**2)
-    link = identity(1 - sympy.exp(-(-sympy.log(s1))), 1 - s1, note="1 − e^{−c} with c = −log s_y:")
+    c = -sympy.log(s1)
+    link = identity(1 - sympy.exp(-c), 1 - s1, note="1 − e^{−c} with c = −log s_y:")
     return all_of(diff, sign, link, conclusion="‖s − e_y‖ ≥ 1 − s_y = 1 − e^{−c} (K = 3)")
 
 

@@ -119,7 +119,7 @@ def _delegate(name: str, argv: list[str], ui: UI) -> int:
         module = importlib.import_module(module_name)
     except ModuleNotFoundError as exc:
         if exc.name == module_name:
-            raise UsageError(f"`verify {name}` is not available in this installation ({module_name} is missing)")
+            raise UsageError(f"`verify {name}` is not available in this installation ({module_name} is missing)") from None
         raise
     return int(module.main(argv, ui))
 

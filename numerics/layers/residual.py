@@ -140,7 +140,7 @@ class Residual(Layer):
         sub = self._split(params)
         nb = len(self.branch)
         out, caches = run_forward(self.branch, sub[:nb], H)
-        for (prefix, layer), p in zip(self.paths[nb:], sub[nb:]):
+        for (_prefix, layer), p in zip(self.paths[nb:], sub[nb:]):
             o, c = layer.forward(p, H)
             out = out + o
             caches.append(c)
@@ -152,7 +152,7 @@ class Residual(Layer):
         sub = self._split(params)
         nb = len(self.branch)
         dH, grads = run_vjp(self.branch, sub[:nb], caches[:nb], G)
-        for (prefix, layer), p, c in zip(self.paths[nb:], sub[nb:], caches[nb:]):
+        for (_prefix, layer), p, c in zip(self.paths[nb:], sub[nb:], caches[nb:]):
             d, g = layer.vjp(p, c, G)
             dH = dH + d
             grads.append(g)

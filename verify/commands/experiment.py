@@ -23,7 +23,6 @@ from numerics.experiments import figures, random_matrix, report
 from numerics.experiments import skip_mechanism as skip
 from numerics.experiments.variants import FIXED_MAPS
 from verify.ui import (
-    EXIT_FAIL,
     EXIT_INTERRUPTED,
     EXIT_OK,
     EXIT_USAGE,
@@ -69,7 +68,7 @@ def _prepare_dir(path: Path | None, flag: str) -> Path | None:
     try:
         path.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise UsageError(f"{flag} {str(path)!r}: cannot create the directory ({exc.strerror}); pass a writable DIR")
+        raise UsageError(f"{flag} {str(path)!r}: cannot create the directory ({exc.strerror}); pass a writable DIR") from None
     return path
 
 
