@@ -54,11 +54,13 @@ JITTER = 1.0  # ± decades of per-instance scale jitter around the case's scale
 
 
 def _d2_constant(which: str, mp: bool = False):
-    """The D²BN constant κ of κ/(√N ε): "spec" (6) or "derived" ((12/5)5^{−1/4}), from theorems.bn_bounds."""
+    """The D²BN constant κ of κ/(√N ε), from theorems.bn_bounds: "spec" (6), "derived" (the proved
+    (12/5)5^{−1/4}) or "exact" (48/(25√5), the sup, sympy's d2-exact-norm)."""
     # sympy-backed: the constants are derived there, never typed in
     from theorems import bn_bounds as tb
 
-    expr = (tb.D2_BOUND_SPEC if which == "spec" else tb.D2_BOUND_TIGHT).subs({tb.Nsym: 1, tb.eps: 1})
+    bound = {"spec": tb.D2_BOUND_SPEC, "derived": tb.D2_BOUND_TIGHT, "exact": tb.D2_BOUND_EXACT}[which]
+    expr = bound.subs({tb.Nsym: 1, tb.eps: 1})
     return mpmath.mpf(str(expr.evalf(60))) if mp else float(expr)
 
 
@@ -449,32 +451,12 @@ CHECKS = [
 
 
 # ---------------------------------------------------- the exact norm of D²BN (closes the bracket; appended)
-@functools.lru_cache(maxsize=2)
 def d2_exact_constant(mp: bool = False):
-    """κ = 48/(25√5) of sup_h ‖D²BN_ε(h)‖ = κ/(√N ε), from theorems.bn_bounds.BN_D2_EXACT (sympy, d2-exact-norm)."""
-    from theorems.bn_bounds import BN_D2_EXACT
-
-    return mpmath.mpf(str(BN_D2_EXACT.evalf(60))) if mp else float(BN_D2_EXACT)
+    """κ = 48/(25√5) of sup_h ‖D²BN_ε(h)‖ = κ/(√N ε), from theorems.bn_bounds (sympy, d2-exact-norm)."""
+    return _d2_constant("exact", mp)
 
 
-def _hess_exact(case, n):
-    eps, H = 10.0 ** case["log10_eps"], draw_inputs(case, n)
-    val, a, b, c = _d2_norm(H, eps, inst.rng_for(case, 1))
-    rhs = np.full(n, d2_exact_constant() / (np.sqrt(H.shape[-1]) * eps))
-    return Batch(val, rhs, None, {**_variables(H, eps), "a": a, "b": b, "c": c})
-
-
-def _hess_exact_mp(v):
-    """cᵀD²BN[a, b] at the maximisers by a 50-digit complex step (as in the hessian-spec/derived checks)."""
-    H, eps = ops.to_mp(v["H"]), mpmath.mpf(float(v["eps"]))
-    K, N = H.shape
-    a, b, c = (ops.to_mp(v[k]).reshape(K, N) for k in ("a", "b", "c"))
-    a, b, c = (x / curv.mp_norm(x) for x in (a, b, c))
-    layer = BatchNorm(K, eps)
-    _, cache = layer.forward({}, H + mpmath.mpc(0, 1) * curv.MP_CS_STEP * b)
-    dH, _ = layer.vjp({}, cache, c)
-    lhs = abs(mpmath.fsum(curv.mp_imag(dH * a).reshape(-1)) / curv.MP_CS_STEP)
-    return lhs, d2_exact_constant(mp=True) / (mpmath.sqrt(N) * eps)
+_hess_exact, _hess_exact_mp = _hessian_evaluator("exact")
 
 
 CHECKS.append(NumericCheck(
