@@ -11,6 +11,7 @@ the default profile (DEVGUIDE "Speed"); timings belong here, not in tests.
 from __future__ import annotations
 
 import argparse
+import sys
 import time
 
 from rich.console import Console
@@ -27,7 +28,7 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--top", type=int, default=0, help="show only the K slowest checks (0: all)")
     args = parser.parse_args()
-    console = Console()
+    console = Console(width=None if sys.stdout.isatty() else 140)  # piped output: no truncated ids
 
     t0 = time.perf_counter()
     for result in RESULTS.values():
