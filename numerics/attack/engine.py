@@ -184,7 +184,7 @@ def violations(lhs, rhs, relation: str, scale: float, rtol: float, atol: float) 
 
 def critical_scales(lhs, rhs, rtol: float, atol: float) -> np.ndarray:
     """For le with rhs > 0: the bound scale below which the instance is a violation."""
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):  # a huge ratio is inf, no warning
         return np.where(rhs > 0, (lhs - atol) / (np.where(rhs > 0, rhs, 1.0) * (1 + rtol)), -np.inf)
 
 

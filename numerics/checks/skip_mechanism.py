@@ -116,6 +116,13 @@ def _unit(rng, n: int, m: int) -> np.ndarray:
     return u / np.linalg.norm(u, axis=-1, keepdims=True)
 
 
+def _rescale(M: np.ndarray, norm: np.ndarray, rho: np.ndarray) -> np.ndarray:
+    """M·ρ/‖M‖ (0 where M = 0). Divides M by its norm first: ρ/‖M‖ alone overflows for subnormal ‖M‖
+    (the thorough profile draws scales down to 1e-308), while every |M_ij|/‖M‖ ≤ 1."""
+    safe = np.where(norm > 0, norm, 1.0)[:, None, None]
+    return (M / safe) * rho[:, None, None]
+
+
 def draw_A(case, n: int) -> np.ndarray:
     """A = c·U + λ·(−uuᵀ) (n, m, m); rescaled to ‖A‖₂ = ρ ~ U(0, 1) when ``normalise``."""
     rng = np.random.default_rng(case["seed"])
@@ -126,7 +133,7 @@ def draw_A(case, n: int) -> np.ndarray:
     if case["normalise"]:
         norm = np.linalg.svd(A, compute_uv=False)[:, 0]
         rho = rng.uniform(0.0, 1.0, size=n)
-        A = A * np.where(norm > 0, rho / np.where(norm > 0, norm, 1.0), 0.0)[:, None, None]
+        A = _rescale(A, norm, rho)
     return A
 
 
@@ -191,7 +198,7 @@ def draw_P(case, E: np.ndarray, n: int) -> np.ndarray:
     if case["normalise"]:
         norm = np.linalg.svd(P, compute_uv=False)[:, 0]
         rho = rng.uniform(0.0, 1.0, size=n)
-        P = P * np.where(norm > 0, rho / np.where(norm > 0, norm, 1.0), 0.0)[:, None, None]
+        P = _rescale(P, norm, rho)
     return P
 
 

@@ -82,3 +82,21 @@ def test_no_skip_sigma_min_can_be_near_zero_while_the_skip_lifts_it():
     plain = BY_ID["skip-mechanism/no-skip-sigma-min-control"].evaluate(case, 64)
     lifted = BY_ID["skip-mechanism/identity-lifts-sigma-min"].evaluate(case, 64)
     assert plain.rhs.min() < 0.02 < lifted.rhs.min()
+
+
+def test_subnormal_scales_do_not_overflow_the_normalisation():
+    """Regression (thorough profile, seed 7): a case with ‖A‖ ≈ 1e-308 made ρ/‖A‖ overflow (ERROR)."""
+    from numerics.checks.skip_mechanism import CHECKS
+
+    cases = {
+        "skip-mechanism/identity-lifts-sigma-min":
+            {"m": 1, "scale": 1.1125369292536007e-308, "aligned": 0.0, "normalise": True, "seed": 0},
+        "skip-mechanism/isometric-shortcut-lifts-sigma-min":
+            {"kind": "pad", "n_in": 1, "extra": 1, "scale": 0.0, "aligned": 5e-324, "normalise": True, "seed": 0},
+    }
+    for check in CHECKS:
+        if check.id in cases:
+            with np.errstate(over="raise", invalid="raise", divide="raise", under="ignore"):
+                batch = check.evaluate(cases[check.id], 8)
+            assert np.all(np.isfinite(batch.lhs)) and np.all(np.isfinite(batch.rhs))
+            assert np.all(batch.lhs[batch.valid] <= batch.rhs[batch.valid] * (1 + check.rtol) + check.atol)
