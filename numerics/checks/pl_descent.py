@@ -155,8 +155,8 @@ def _rate_sides(A, p0, eta, mu, beta):
     zero = 0 * p0
     g = _grad(A, zero, p0)
     p1 = p0 - eta[..., None] * g
-    f0 = _f(A, zero, p0)  # f* = 0 at p* = 0
-    return _f(A, zero, p1) / f0, 1 - 2 * mu * eta * (1 - beta * eta / 2)
+    f0 = _f(A, zero, p0)  # f* = 0 at p* = 0; f0 = 0 only at p₀ = p* (marked invalid by the caller)
+    return _f(A, zero, p1) / np.where(f0 > 0, f0, 1), 1 - 2 * mu * eta * (1 - beta * eta / 2)
 
 
 def _rate(case, n):
@@ -177,7 +177,9 @@ def _rate(case, n):
     p0 = 10.0 ** case["log10_p"] * ((1 - case["align"]) * rand + case["align"] * V[..., 0])
     eta = case["eta_frac"] * 2 / beta
     lhs, rhs = _rate_sides(A, p0, eta, mu, beta)
-    return Batch(lhs, rhs, mu > 0, {"A": A, "p0": p0, "eta": eta, "mu": mu, "beta": beta, "rate": rhs})
+    # p₀ = p* happens when the random and the aligned parts cancel (P = 1, align = ½): nothing to contract
+    valid = (mu > 0) & (_f(A, 0 * p0, p0) > 0)
+    return Batch(lhs, rhs, valid, {"A": A, "p0": p0, "eta": eta, "mu": mu, "beta": beta, "rate": rhs})
 
 
 def _rate_mp(v):

@@ -69,9 +69,11 @@ def _weyl_matrix(case, n):
     G = rng.standard_normal((n, k, k))
     G /= spectral_norm(G)[:, None, None]
     A = (1 - case["align"]) * G - case["align"] * np.eye(k)
-    A *= (10.0 ** case["log10_norm"] / spectral_norm(A))[:, None, None]
+    # A = 0 when G = I and align = ½ (k = 1): such an instance has no norm to set and is invalid
+    norm = spectral_norm(A)
+    A *= (10.0 ** case["log10_norm"] / np.where(norm > 0, norm, 1.0))[:, None, None]
     lhs, rhs = _weyl_matrix_sides(A)
-    return Batch(lhs, rhs, None, {"A": A, "norm_A": spectral_norm(A), "sigma_min_I_plus_A": rhs})
+    return Batch(lhs, rhs, norm > 0, {"A": A, "norm_A": spectral_norm(A), "sigma_min_I_plus_A": rhs})
 
 
 def _weyl_matrix_mp(v):

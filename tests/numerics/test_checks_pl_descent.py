@@ -42,3 +42,14 @@ def test_gd_on_the_first_layer_contracts_at_the_predicted_rate_and_is_tight_for_
     # σ₁(X) = σ_N(X) and the residual along the σ_N direction: equality (1 − ημ)² = 1 − 2μη + μβη²
     tight = CHECK["linear-net-rate"].evaluate(dict(NET_CASE, log10_cond=0.0, align=1.0), 16)
     np.testing.assert_allclose(tight.lhs, tight.rhs, rtol=1e-10)
+
+
+def test_start_at_the_minimiser_is_invalid_not_an_error():
+    """Regression (thorough profile, seed 0): with P = 1 and align = ½, p₀ can be exactly p* and f₀ = 0."""
+    from numerics.checks import get_check
+
+    case = {"P": 1, "log10_beta": 0.0, "log10_cond": 0.0, "log10_p": 0.0, "eta_frac": 0.5, "align": 0.5, "seed": 0}
+    with np.errstate(over="raise", invalid="raise", divide="raise", under="ignore"):
+        batch = get_check("pl-descent/linear-rate").evaluate(case, 256)
+    assert 0 < batch.valid.sum() < 256
+    assert np.all(np.isfinite(batch.lhs[batch.valid]))

@@ -30,3 +30,14 @@ def test_branch_bound_is_tight_in_the_aligned_small_input_limit():
 def test_weyl_matrix_is_tight_for_multiples_of_minus_identity():
     b = CHECK["weyl-matrix"].evaluate({"n": 4, "log10_norm": -0.5, "align": 1.0, "seed": 0}, 4)
     np.testing.assert_allclose(b.lhs, b.rhs, rtol=1e-13)
+
+
+def test_zero_matrix_is_invalid_not_an_error():
+    """Regression (thorough profile, seed 3): with n = 1 and align = ½, A = 0 had no norm to rescale."""
+    from numerics.checks import get_check
+
+    case = {"n": 1, "log10_norm": 0.0, "align": 0.5, "seed": 0}
+    with np.errstate(over="raise", invalid="raise", divide="raise", under="ignore"):
+        batch = get_check("skip-sigma-min/weyl-matrix").evaluate(case, 256)
+    assert 0 < batch.valid.sum() < 256
+    assert np.all(np.isfinite(batch.lhs[batch.valid]))
