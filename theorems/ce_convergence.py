@@ -105,6 +105,14 @@ def _check_positive(name: str, value: float) -> float:
     return value
 
 
+@lru_cache(maxsize=1)
+def _block_floats():
+    """block_constants(2) (and c_2) lambdified: one source of truth for the sympy and the float β."""
+    bc = block_constants(2)
+    args = (alpha(2), N, K, m, eps, r, s0, s1, s2)
+    return sympy.lambdify(args, [c_expr(2), bc["a"], bc["e1"], bc["e2"], bc["b"]], modules="math")
+
+
 def numeric_constants(*, sigma_N: float, x_norm: float, N: int, K: int, m: int, alphas, eps: float,
                       activation: str, r: float, eta: float | None = None) -> dict:
     """Float values of c_k, μ₀, β, 2/β (and κ when eta is given); formulas in the module docstring."""
@@ -117,17 +125,12 @@ def numeric_constants(*, sigma_N: float, x_norm: float, N: int, K: int, m: int, 
     if not math.isfinite(d2s):
         raise ValueError(f"activation {activation!r} has unbounded σ″; use tanh, softplus, sigmoid or gelu")
     z0 = activation_at_zero(activation)
-    S = math.sqrt(mf * Nf) * (z0 + d1 * math.sqrt(Kf))
-    z1 = math.sqrt(Kf * Nf) / rf + math.sqrt(mf / epsf)
-    z2 = 3 * math.sqrt(Kf * Nf) / rf**2 + 2 / (rf * math.sqrt(epsf)) + math.sqrt(mf) * 6 / (math.sqrt(Nf) * epsf)
     cs, A2, B = [], xn**2, 0.0
     for a_k in alphas:
-        c = a_k * math.sqrt(mf * Kf) * d1 / math.sqrt(epsf)
+        c, a, e1, e2, b = _block_floats()(a_k, Nf, Kf, mf, epsf, rf, z0, d1, d2s)
         cs.append(c)
-        b = a_k * (3 * S / rf**2 + 2 * d1 * z1 / rf + math.sqrt(Kf) * (d2s * z1**2 + d1 * z2))
-        e1, e2 = a_k * Kf * d1 * math.sqrt(Nf) / rf, a_k * S / rf
-        B = b * max(1.0, A2) + (1 + c) * B
-        A2 = e1**2 + e2**2 + (1 + c) ** 2 * A2
+        B = b * max(1.0, A2) + a * B
+        A2 = e1**2 + e2**2 + a**2 * A2
     beta_v = A2 / (2 * Nf) + math.sqrt(2 / Nf) * B
     ok = all(c < 1 for c in cs)
     mu0 = float(sigma_N) ** 2 * math.prod((1 - c) ** 2 for c in cs) if ok else 0.0
