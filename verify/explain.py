@@ -60,6 +60,22 @@ def main(target: str, ui: UI, seed: int = 0) -> int:
     return EXIT_OK
 
 
+PRETTY_MAX_WIDTH = 110  # wider 2-D pictures wrap into noise on a terminal
+PRETTY_MAX_LINES = 14
+
+
+def _readable(rel) -> str:
+    """The relation pretty-printed, or — when that picture is too large to read — its size and a pointer to
+    the derivation (which defines the expression step by step)."""
+    picture = sympy.pretty(rel, use_unicode=True, wrap_line=False).splitlines()
+    if max(map(len, picture)) <= PRETTY_MAX_WIDTH and len(picture) <= PRETTY_MAX_LINES:
+        return "\n".join("      " + line for line in picture)
+    lhs = sympy.pretty(rel.lhs, use_unicode=True)
+    return (f"      {lhs} {rel.rel_op} (a closed form of {sympy.count_ops(rel.rhs)} operations in "
+            f"{', '.join(sorted(map(str, rel.rhs.free_symbols)))}; too large to print readably — the derivation "
+            "below builds it step by step, and `verify explain --json` carries it in full)")
+
+
 def _result_sections(result, parts: list) -> dict[str, Any]:
     out: dict[str, Any] = {"section": result.section, "latex": result.latex}
     parts.append(Text(f"  LaTeX: {result.latex}   ({result.section})", style="dim"))
@@ -68,13 +84,15 @@ def _result_sections(result, parts: list) -> dict[str, Any]:
         for i, h in enumerate(result.hypotheses, 1):
             parts += [Text(f"  H{i}. {h.text}"), Text(f"      why: {h.why}", style="dim")]
     out["hypotheses"] = [{"text": h.text, "why": h.why} for h in result.hypotheses]
+    out["bounds"] = [{"name": b.name, "lhs": str(b.lhs), "relation": b.relation, "rhs": str(b.rhs)}
+                     for b in result.bounds]
     if result.bounds:
         parts.append(Text("bounds (sympy)", style="bold"))
         for b in result.bounds:
             op = {"<=": "<=", ">=": ">=", "=": "=="}.get(b.relation, b.relation)
             rel = sympy.Rel(b.lhs, b.rhs, op, evaluate=False)
             parts.append(Text(f"  {b.name}:"))
-            parts.append(Text("\n".join("      " + line for line in sympy.pretty(rel, use_unicode=True).splitlines())))
+            parts.append(Text(_readable(rel)))
     if result.derivation:
         parts.append(Text("derivation", style="bold"))
         parts += [Text(f"  {i}. {step}") for i, step in enumerate(result.derivation, 1)]
