@@ -116,9 +116,11 @@ def _unit(rng, n: int, m: int) -> np.ndarray:
     return u / np.linalg.norm(u, axis=-1, keepdims=True)
 
 
-def _rescale(M: np.ndarray, norm: np.ndarray, rho: np.ndarray) -> np.ndarray:
-    """M·ρ/‖M‖ (0 where M = 0). Divides M by its norm first: ρ/‖M‖ alone overflows for subnormal ‖M‖
-    (the thorough profile draws scales down to 1e-308), while every |M_ij|/‖M‖ ≤ 1."""
+def _to_random_norm(M: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """M·ρ/‖M‖₂ with ρ ~ U(0, 1) per instance (0 where M = 0). Divides M by its norm first: ρ/‖M‖ alone
+    overflows for subnormal ‖M‖ (the thorough profile draws scales down to 1e-308), while |M_ij|/‖M‖ ≤ 1."""
+    norm = np.linalg.svd(M, compute_uv=False)[:, 0]
+    rho = rng.uniform(0.0, 1.0, size=len(M))
     safe = np.where(norm > 0, norm, 1.0)[:, None, None]
     return (M / safe) * rho[:, None, None]
 
@@ -131,9 +133,7 @@ def draw_A(case, n: int) -> np.ndarray:
     u = _unit(rng, n, m)
     A = case["scale"] * U - case["aligned"] * u[:, :, None] * u[:, None, :]
     if case["normalise"]:
-        norm = np.linalg.svd(A, compute_uv=False)[:, 0]
-        rho = rng.uniform(0.0, 1.0, size=n)
-        A = _rescale(A, norm, rho)
+        A = _to_random_norm(A, rng)
     return A
 
 
@@ -196,9 +196,7 @@ def draw_P(case, E: np.ndarray, n: int) -> np.ndarray:
         aligned = (v[:, :, None] * v[:, None, :]) @ E
     P = case["scale"] * U - case["aligned"] * aligned
     if case["normalise"]:
-        norm = np.linalg.svd(P, compute_uv=False)[:, 0]
-        rho = rng.uniform(0.0, 1.0, size=n)
-        P = _rescale(P, norm, rho)
+        P = _to_random_norm(P, rng)
     return P
 
 
