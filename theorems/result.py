@@ -1,8 +1,20 @@
 """What a result is: statement, provenance, symbols, bound, and the symbolic obligations sympy discharges.
 
-An obligation is a function that runs sympy and returns an ``ObligationOutcome``:
-PROVED (sympy confirmed an identity/inequality), DERIVED (sympy computed a constant; ``value`` holds it),
-UNDECIDED (sympy returned None or could not simplify — never a pass), FAILED (sympy found it false).
+An obligation is a function that runs sympy and returns an ``ObligationOutcome`` whose status says
+exactly what kind of evidence it is:
+
+* PROVED    a symbolic argument valid in the full generality of the claim (symbolic dimensions, or a
+            stated finite reduction that is itself checked);
+* EXACT     exact arithmetic at fixed sizes or instances (a 2×2 case, one rational instance);
+* CITED     a standard textbook fact used as a step, named with its source (Weyl, Courant–Fischer, …);
+* DERIVED   a constant computed by sympy and compared with an independently stated value;
+* INTERVAL  a bound certified by rigorous ball (interval) arithmetic;
+* UNDECIDED sympy returned None or could not simplify — never a pass;
+* FAILED    sympy (or the certificate) found it false.
+
+Every obligation may carry a ``mutant``: the same computation with one wrong ingredient (a constant off by
+a factor, a dropped term, a flipped sign). The mutant is REFUTED when its outcome is FAILED; a mutant that
+does not fail shows the obligation has no teeth.
 """
 
 from __future__ import annotations
@@ -19,9 +31,16 @@ PROVENANCES = ("paper", "reconstructed", "derived")
 
 class Status(str, Enum):
     PROVED = "PROVED"
+    EXACT = "EXACT"
+    CITED = "CITED"
     DERIVED = "DERIVED"
+    INTERVAL = "INTERVAL"
     UNDECIDED = "UNDECIDED"
     FAILED = "FAILED"
+
+
+# Statuses that establish their claim (each in its own sense); UNDECIDED and FAILED do not.
+ESTABLISHED = frozenset({Status.PROVED, Status.EXACT, Status.CITED, Status.DERIVED, Status.INTERVAL})
 
 
 @dataclass(frozen=True)
@@ -36,6 +55,9 @@ class Obligation:
     name: str
     description: str
     run: Callable[[], ObligationOutcome]
+    # The same computation with one wrong ingredient; sympy must return FAILED for it (REFUTED).
+    mutant: Callable[[], ObligationOutcome] | None = None
+    mutant_description: str = ""
 
 
 @dataclass(frozen=True)
