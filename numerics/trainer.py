@@ -23,8 +23,10 @@ from typing import Any
 
 import numpy as np
 
+from numerics.blas import blas_threads
 from numerics.layers import Residual, WeightNormDense
 from numerics.training.history import History
+from numerics.training.plan import StepPlan
 
 
 # ------------------------------------------------------------------------------ network read-outs
@@ -72,21 +74,29 @@ def lambda_min_kernel(net, p, X) -> np.ndarray:
 
 # ----------------------------------------------------------------------------------- the iteration
 def iterate(net, p0, X, y, *, lr: float, steps: int, cost: str = "ce", kernel_every: int = 0,
-            momentum: float = 0.0, weight_decay: float = 0.0) -> Iterator[dict[str, Any]]:
+            momentum: float = 0.0, weight_decay: float = 0.0, fast: bool = True) -> Iterator[dict[str, Any]]:
     """Yield one record per step t = 0 … steps, *before* the update at t; arrays carry instance axes.
 
     Record keys: step, p, loss, grad_norm, v_norm, wn_rows (…, R), wn_min, lambda_min (NaN when skipped).
+    fast: one float64 trajectory on a supported network runs numerics.training.plan.StepPlan (the same
+    numbers to round-off, buffers reused across steps); fast=False, instance axes or other layers use the
+    generic Network.loss_and_grad, the reference.
     """
     p = np.array(p0, dtype=float)
     vel = np.zeros_like(p)
+    plan = StepPlan.build(net, X, y, cost) if fast and p.ndim == 1 else None
     for t in range(steps + 1):
-        loss, g = net.loss_and_grad(p, X, y, cost)
-        params = net.unflatten(p)
-        rows = wn_row_norms(net, p, params)
+        if plan is not None:
+            loss, g = plan.loss_and_grad(p)
+            rows, vn = plan.wn_rows(), plan.v_norm()
+        else:
+            loss, g = net.loss_and_grad(p, X, y, cost)
+            params = net.unflatten(p)
+            rows, vn = wn_row_norms(net, p, params), v_norm(net, p, params)
         lam = (lambda_min_kernel(net, p, X) if kernel_every and t % kernel_every == 0
                else np.full(np.shape(loss), np.nan))
         yield {"step": t, "p": p, "loss": loss, "grad_norm": np.sqrt(np.sum(g * g, axis=-1)),
-               "v_norm": v_norm(net, p, params), "wn_rows": rows,
+               "v_norm": vn, "wn_rows": rows,
                "wn_min": rows.min(axis=-1) if rows.shape[-1] else np.full(np.shape(loss), np.nan),
                "lambda_min": lam}
         if t == steps:
@@ -96,18 +106,21 @@ def iterate(net, p0, X, y, *, lr: float, steps: int, cost: str = "ce", kernel_ev
         if momentum:
             vel = momentum * vel + g
             g = vel
-        p = p - lr * g
+        p = p - lr * g  # a new array: records keep their own p (g may be the plan's buffer)
 
 
 def gradient_descent(net, p0, X, y, *, lr: float, steps: int, cost: str = "ce",
                      callback: Callable[[dict[str, Any]], Any] | None = None, log_every: int = 1,
                      kernel_every: int = 0, momentum: float = 0.0, weight_decay: float = 0.0,
-                     monitor=None, meta: dict[str, Any] | None = None) -> tuple[np.ndarray, History]:
+                     monitor=None, meta: dict[str, Any] | None = None, fast: bool = True,
+                     threads: int | None = 1) -> tuple[np.ndarray, History]:
     """Run ``steps`` GD updates from p0 (P,); return (p_T, History).
 
     log_every: keep every k-th record (and the last) in the history and call ``callback(record)`` on
     those; a truthy return value stops the run. monitor: an object with ``observe(record)`` that sees
-    EVERY step (e.g. numerics.training.r7.R7Monitor, the live R7 checks). Spec: THEORY.md R7.
+    EVERY step (e.g. numerics.training.r7.R7Monitor, the live R7 checks). fast: see ``iterate``.
+    threads: BLAS threads during the run, 1 by default (numerics.blas explains why; None leaves BLAS as
+    it is, e.g. to use every core on an idle machine for large networks). Spec: THEORY.md R7.
     """
     if not (lr > 0 and np.isfinite(lr)):
         raise ValueError(f"lr must be a finite number > 0, got {lr!r}")
@@ -124,26 +137,27 @@ def gradient_descent(net, p0, X, y, *, lr: float, steps: int, cost: str = "ce",
     rows: list[dict[str, float]] = []
     p, interrupted, error, last = np.array(p0, dtype=float), False, None, None
     it = iterate(net, p0, X, y, lr=lr, steps=steps, cost=cost, kernel_every=kernel_every,
-                 momentum=momentum, weight_decay=weight_decay)
-    try:
-        for rec in it:
-            last, p = rec, rec["p"]
-            if not (np.isfinite(rec["loss"]) and np.isfinite(rec["grad_norm"])):
-                error = f"non-finite loss or gradient at step {rec['step']} (loss = {float(rec['loss'])!r})"
-                break
-            stop = False
-            if monitor is not None:
-                monitor.observe(rec)
-            if rec["step"] % log_every == 0 or rec["step"] == steps:
-                rows.append(_row(rec))
-                if callback is not None:
-                    stop = bool(callback(rec))
-            if stop:
-                break
-    except KeyboardInterrupt:
-        interrupted = True
-    finally:
-        it.close()
+                 momentum=momentum, weight_decay=weight_decay, fast=fast)
+    with blas_threads(threads):  # one BLAS thread by default (numerics.blas)
+        try:
+            for rec in it:
+                last, p = rec, rec["p"]
+                if not (np.isfinite(rec["loss"]) and np.isfinite(rec["grad_norm"])):
+                    error = f"non-finite loss or gradient at step {rec['step']} (loss = {float(rec['loss'])!r})"
+                    break
+                stop = False
+                if monitor is not None:
+                    monitor.observe(rec)
+                if rec["step"] % log_every == 0 or rec["step"] == steps:
+                    rows.append(_row(rec))
+                    if callback is not None:
+                        stop = bool(callback(rec))
+                if stop:
+                    break
+        except KeyboardInterrupt:
+            interrupted = True
+        finally:
+            it.close()
     if last is not None and (not rows or rows[-1]["step"] != last["step"]) and error is None:
         rows.append(_row(last))
     return p, History.from_rows(rows, meta=meta, interrupted=interrupted, error=error)

@@ -36,6 +36,7 @@ from hypothesis.errors import Unsatisfiable
 
 from numerics.attack.check import Batch, NumericCheck
 from numerics.attack.format import format_case, format_value
+from numerics.blas import blas_single_thread
 
 PASS, FAIL, UNDECIDED, GAVE_UP, ERROR = "PASS", "FAIL", "UNDECIDED", "GAVE UP", "ERROR"
 REFUTED = "REFUTED AS EXPECTED"
@@ -295,7 +296,8 @@ def run_check(
     start = time.perf_counter()
     verdict, message, cex = PASS, "", None
     try:
-        search()
+        with blas_single_thread():  # small batched matrices: one BLAS thread (numerics.blas says why)
+            search()
     except _Violation as v:
         verdict, message, cex = _judge_violation(check, attack, v)
     except _NonFinite as e:
