@@ -53,6 +53,10 @@ class Layer:
     def vjp(self, params: Params, cache, G) -> tuple[Any, Params]:
         raise NotImplementedError
 
+    def vjp_input(self, params: Params, cache, G):
+        """dH alone (the input cotangent of vjp); layers whose parameter gradients are costly override it."""
+        return self.vjp(params, cache, G)[0]
+
     def _check_input(self, H) -> None:
         if self.in_features is not None and H.shape[-2] != self.in_features:
             raise ValueError(f"{self!r} expects {self.in_features} input features, got input of shape {H.shape}")
@@ -73,6 +77,13 @@ def run_vjp(layers, params_list, caches, G):
     for i in range(len(layers) - 1, -1, -1):
         G, grads[i] = layers[i].vjp(params_list[i], caches[i], G)
     return G, grads
+
+
+def run_vjp_input(layers, params_list, caches, G):
+    """Backward through a list of layers, input cotangent only (no parameter gradients)."""
+    for i in range(len(layers) - 1, -1, -1):
+        G = layers[i].vjp_input(params_list[i], caches[i], G)
+    return G
 
 
 def chain_out_features(layers, n_in: int) -> int:

@@ -14,24 +14,37 @@ class Dense(Layer):
     Shapes: W (..., n_out, n_in), b (..., n_out), H (..., n_in, N) -> (..., n_out, N).
     Without bias it is the first layer V X of R7 and the learned projection shortcut of R8; the
     parameter Jacobian V' ↦ V' X is the object of R5 (first-layer-conditioning).
+    init: "lecun" (W ~ N(0, 1/n_in), b = 0) or "torch" (PyTorch's default: W, b ~ U(±1/√n_in)).
     """
 
-    def __init__(self, n_in: int, n_out: int, bias: bool = True):
+    INITS = ("lecun", "torch")
+
+    def __init__(self, n_in: int, n_out: int, bias: bool = True, init: str = "lecun"):
         if n_in < 1 or n_out < 1:
             raise ValueError(f"Dense needs positive widths, got n_in={n_in}, n_out={n_out}")
+        if init not in self.INITS:
+            raise ValueError(f"unknown Dense init {init!r}: use one of {', '.join(self.INITS)}")
+        self.init_scheme = init
         self.in_features, self.n_out, self.bias = int(n_in), int(n_out), bool(bias)
         self.param_shapes = {"W": (self.n_out, self.in_features)}
         if bias:
             self.param_shapes["b"] = (self.n_out,)
 
     def __repr__(self):
-        return f"Dense({self.in_features}, {self.n_out}{'' if self.bias else ', bias=False'})"
+        extra = ("" if self.bias else ", bias=False") + ("" if self.init_scheme == "lecun" else f", init={self.init_scheme!r}")
+        return f"Dense({self.in_features}, {self.n_out}{extra})"
 
     def out_features(self, n_in):
         super().out_features(n_in)
         return self.n_out
 
     def init(self, rng, lead=()):
+        if self.init_scheme == "torch":
+            bound = 1.0 / np.sqrt(self.in_features)
+            p = {"W": rng.uniform(-bound, bound, tuple(lead) + (self.n_out, self.in_features))}
+            if self.bias:
+                p["b"] = rng.uniform(-bound, bound, tuple(lead) + (self.n_out,))
+            return p
         # LeCun normal: unit-variance pre-activations for unit-variance inputs
         p = {"W": rng.standard_normal(tuple(lead) + (self.n_out, self.in_features)) / np.sqrt(self.in_features)}
         if self.bias:
@@ -50,6 +63,9 @@ class Dense(Layer):
         if self.bias:
             grads["b"] = np.sum(G, axis=-1)
         return T(params["W"]) @ G, grads
+
+    def vjp_input(self, params, H, G):
+        return T(params["W"]) @ G
 
 
 def wn_rows(W):

@@ -5,7 +5,9 @@ from __future__ import annotations
 import numpy as np
 
 from numerics import ops
-from numerics.layers.base import Layer, chain_out_features, run_forward, run_vjp, split_prefixed
+from numerics.layers.base import (
+    Layer, chain_in_features, chain_out_features, run_forward, run_vjp, run_vjp_input, split_prefixed,
+)
 
 
 class ZeroPad(Layer):
@@ -160,3 +162,55 @@ class Residual(Layer):
             dH = dH + G
         flat = {prefix + k: v for (prefix, _), g in zip(self.paths, grads) for k, v in g.items()}
         return dH, flat
+
+    def vjp_input(self, params, caches, G):
+        sub = self._split(params)
+        nb = len(self.branch)
+        dH = run_vjp_input(self.branch, sub[:nb], caches[:nb], G)
+        for (_prefix, layer), p, c in zip(self.paths[nb:], sub[nb:], caches[nb:]):
+            dH = dH + layer.vjp_input(p, c, G)
+        if self.identity:
+            dH = dH + G
+        return dH
+
+
+class Sequential(Layer):
+    """f = f_m ∘ … ∘ f_1 as one layer (parameters named "<i>.<name>", i the list index).
+
+    Shapes: those of the chain. Used where one slot takes one layer, e.g. R8 (c)'s fixed path
+    ChannelPad ∘ 3·AvgPool2d(3) as a Residual's ``fixed`` map.
+    """
+
+    def __init__(self, layers):
+        self.layers = list(layers)
+        if not self.layers:
+            raise ValueError("Sequential needs a non-empty list of layers")
+        self.paths = [(f"{i}.", layer) for i, layer in enumerate(self.layers)]
+        self.param_shapes = {prefix + k: s for prefix, layer in self.paths for k, s in layer.param_shapes.items()}
+        self.in_features = chain_in_features(self.layers)
+        if self.in_features is not None:
+            self.out_features(self.in_features)  # fail early on mismatched widths
+
+    def __repr__(self):
+        return f"Sequential([{', '.join(map(repr, self.layers))}])"
+
+    def out_features(self, n_in):
+        super().out_features(n_in)
+        return chain_out_features(self.layers, n_in)
+
+    def init(self, rng, lead=()):
+        return {prefix + k: v for prefix, layer in self.paths for k, v in layer.init(rng, lead).items()}
+
+    def _split(self, params):
+        return [split_prefixed(params, prefix, layer) for prefix, layer in self.paths]
+
+    def forward(self, params, H):
+        self._check_input(H)
+        return run_forward(self.layers, self._split(params), H)
+
+    def vjp(self, params, caches, G):
+        dH, grads = run_vjp(self.layers, self._split(params), caches, G)
+        return dH, {prefix + k: v for (prefix, _), g in zip(self.paths, grads) for k, v in g.items()}
+
+    def vjp_input(self, params, caches, G):
+        return run_vjp_input(self.layers, self._split(params), caches, G)

@@ -1,0 +1,311 @@
+"""Image layers on batch matrices: Conv2d, AvgPool2d, BatchNorm2d, ChannelPad, Flatten (R8's conv network).
+
+Image layout. A batch of N images with C channels of H×W pixels is the batch matrix
+``X = images.reshape(C·H·W, N)`` of an array ``images`` of shape (C, H, W, N): features × N like every
+other layer (samples are columns), the feature index running over (c, h, w) in C order. Instance axes
+lead as usual: (..., C·H·W, N). Inside a layer the batch matrix is viewed — without copying — as
+(..., C, H, W, N); per sample, column n is PyTorch's ``x[n].flatten()`` of an (N, C, H, W) tensor, so
+``Flatten`` (C, H, W order, 320 features for 20×4×4) is the identity on the data, and images enter or
+leave the layout only through ``images_to_batch`` / ``batch_to_images``.
+
+Each layer knows its input image shape (C, H, W), so Network widths and parameter layouts stay the
+plain integers of numerics.layers.base. Derivatives: forward and vector-Jacobian product side by
+side; ``vjp_input`` (the input cotangent alone) skips the weight gradients where they are costly (the
+R8 Jacobian needs only D_H). Analytic operations only: float64, complex128, mpmath and sympy arrays.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+
+from numerics.layers.base import Layer
+from numerics.layers.normalisation import BatchNorm
+
+
+def images_to_batch(images):
+    """PyTorch-layout images (..., N, C, H, W) -> batch matrix (..., C·H·W, N)."""
+    images = np.asarray(images)
+    if images.ndim < 4:
+        raise ValueError(f"images must have shape (..., N, C, H, W), got {images.shape}")
+    moved = np.moveaxis(images, -4, -1)  # (..., C, H, W, N)
+    return np.ascontiguousarray(moved).reshape(moved.shape[:-4] + (-1, moved.shape[-1]))
+
+
+def batch_to_images(X, shape: tuple[int, int, int]):
+    """Batch matrix (..., C·H·W, N) -> images (..., N, C, H, W) (inverse of images_to_batch)."""
+    X = np.asarray(X)
+    C, H, W = shape
+    if X.ndim < 2 or X.shape[-2] != C * H * W:
+        raise ValueError(f"batch matrix of shape {X.shape} does not hold C·H·W = {C}·{H}·{W} features per column")
+    return np.moveaxis(X.reshape(X.shape[:-2] + (C, H, W, X.shape[-1])), -1, -4)
+
+
+def _image_shape(shape, name: str) -> tuple[int, int, int]:
+    shape = tuple(int(s) for s in shape)
+    if len(shape) != 3 or min(shape) < 1:
+        raise ValueError(f"{name} needs an image shape (C, H, W) of positive integers, got {shape}")
+    return shape
+
+
+class _ImageLayer(Layer):
+    """Common part: the input image shape, the output image shape, and the batch-matrix views."""
+
+    in_shape: tuple[int, int, int]
+    out_shape: tuple[int, int, int]
+
+    def _set_shapes(self, in_shape, out_shape):
+        self.in_shape, self.out_shape = tuple(in_shape), tuple(out_shape)
+        self.in_features = int(np.prod(self.in_shape))
+        self.n_out = int(np.prod(self.out_shape))
+
+    def out_features(self, n_in):
+        super().out_features(n_in)
+        return self.n_out
+
+    @staticmethod
+    def _images(H, shape):
+        """(..., C·H·W, N) -> view (..., C, H, W, N)."""
+        return H.reshape(H.shape[:-2] + tuple(shape) + (H.shape[-1],))
+
+    @staticmethod
+    def _batch(A):
+        """(..., C, H, W, N) -> (..., C·H·W, N)."""
+        return A.reshape(A.shape[:-4] + (-1, A.shape[-1]))
+
+
+def _zeros(shape, like):
+    return np.zeros(shape, dtype=np.result_type(like.dtype, np.float64) if like.dtype != object else object)
+
+
+class Conv2d(_ImageLayer):
+    """f(W, b; x)[o, i, j] = b_o + Σ_{c,u,v} W[o, c, u, v] · x̃[c, s·i + u, s·j + v], x̃ = x zero-padded by p.
+
+    Shapes: W (..., C_out, C_in, k, k), b (..., C_out); input image (C_in, H, W) -> output
+    (C_out, ⌊(H + 2p − k)/s⌋ + 1, ⌊(W + 2p − k)/s⌋ + 1), as batch matrices (see the module docstring).
+    Forward: im2col (sliding_window_view, one copy) and one matmul. Backward: dW = G colsᵀ, db = Σ G,
+    dx = col2im(Wᵀ G) (k² strided adds), cropped. Init: PyTorch's default, W and b ~ U(±1/√fan_in),
+    fan_in = C_in·k². R8 (the authors' MNIST network).
+    """
+
+    def __init__(self, c_in: int, c_out: int, kernel: int, in_hw: tuple[int, int], stride: int = 1,
+                 padding: int = 0, bias: bool = True):
+        c_in, c_out, k, s, p = int(c_in), int(c_out), int(kernel), int(stride), int(padding)
+        if c_in < 1 or c_out < 1 or k < 1 or s < 1 or p < 0:
+            raise ValueError(f"Conv2d needs positive channels, kernel and stride and padding ≥ 0, got c_in={c_in}, "
+                             f"c_out={c_out}, kernel={k}, stride={s}, padding={p}")
+        H, W = _image_shape((c_in,) + tuple(in_hw), "Conv2d")[1:]
+        if H + 2 * p < k or W + 2 * p < k:
+            raise ValueError(f"Conv2d kernel {k} is larger than the padded {H + 2 * p}×{W + 2 * p} image")
+        self.c_in, self.c_out, self.k, self.stride, self.padding, self.bias = c_in, c_out, k, s, p, bool(bias)
+        out_hw = ((H + 2 * p - k) // s + 1, (W + 2 * p - k) // s + 1)
+        self._set_shapes((c_in, H, W), (c_out,) + out_hw)
+        self.param_shapes = {"W": (c_out, c_in, k, k)}
+        if self.bias:
+            self.param_shapes["b"] = (c_out,)
+
+    def __repr__(self):
+        extra = "" if self.bias else ", bias=False"
+        return (f"Conv2d({self.c_in}, {self.c_out}, kernel={self.k}, in_hw={self.in_shape[1:]}, "
+                f"stride={self.stride}, padding={self.padding}{extra})")
+
+    @property
+    def fan_in(self) -> int:
+        return self.c_in * self.k * self.k
+
+    def init(self, rng, lead=()):
+        bound = 1.0 / np.sqrt(self.fan_in)
+        lead = tuple(lead)
+        p = {"W": rng.uniform(-bound, bound, lead + self.param_shapes["W"])}
+        if self.bias:
+            p["b"] = rng.uniform(-bound, bound, lead + (self.c_out,))
+        return p
+
+    def _cols(self, H):
+        """im2col: (..., C·H·W, N) -> (..., C_in·k·k, H'·W'·N), rows in (c, u, v) order."""
+        x = self._images(H, self.in_shape)
+        p, k, s = self.padding, self.k, self.stride
+        if p:
+            padded = _zeros(x.shape[:-3] + (x.shape[-3] + 2 * p, x.shape[-2] + 2 * p, x.shape[-1]), x)
+            padded[..., p:-p, p:-p, :] = x
+            x = padded
+        win = sliding_window_view(x, (k, k), axis=(-3, -2))[..., ::s, ::s, :, :, :]  # (..., C, H', W', N, k, k)
+        win = np.moveaxis(win, (-2, -1), (-5, -4))  # (..., C, k, k, H', W', N)
+        lead = win.shape[:-6]
+        return win.reshape(lead + (self.fan_in, -1))  # the one copy
+
+    def forward(self, params, H):
+        self._check_input(H)
+        cols = self._cols(H)
+        Wm = params["W"].reshape(params["W"].shape[:-4] + (self.c_out, self.fan_in))
+        out = Wm @ cols  # (..., C_out, H'·W'·N)
+        if self.bias:
+            out = out + params["b"][..., :, None]
+        N = H.shape[-1]
+        return out.reshape(out.shape[:-2] + (self.n_out, N)), cols
+
+    def _input_cotangent(self, params, Gm, N):
+        """dx from Gm (*, C_out, H'·W'·N): col2im(Wᵀ Gm), cropped to the unpadded image."""
+        Wm = params["W"].reshape(params["W"].shape[:-4] + (self.c_out, self.fan_in))
+        dcols = np.swapaxes(Wm, -1, -2) @ Gm  # (*, C_in·k·k, H'·W'·N)
+        C, H, W = self.in_shape
+        _, Ho, Wo = self.out_shape
+        k, s, p = self.k, self.stride, self.padding
+        dcols = dcols.reshape(dcols.shape[:-2] + (C, k, k, Ho, Wo, N))
+        dx = _zeros(dcols.shape[:-6] + (C, H + 2 * p, W + 2 * p, N), dcols)
+        for u in range(k):
+            for v in range(k):
+                dx[..., u:u + s * (Ho - 1) + 1:s, v:v + s * (Wo - 1) + 1:s, :] += dcols[..., :, u, v, :, :, :]
+        if p:
+            dx = dx[..., p:-p, p:-p, :]
+        return self._batch(dx)
+
+    def _gm(self, G):
+        return G.reshape(G.shape[:-2] + (self.c_out, -1))
+
+    def vjp(self, params, cols, G):
+        Gm = self._gm(G)
+        dW = Gm @ np.swapaxes(cols, -1, -2)
+        grads = {"W": dW.reshape(dW.shape[:-2] + self.param_shapes["W"])}
+        if self.bias:
+            grads["b"] = np.sum(Gm, axis=-1)
+        return self._input_cotangent(params, Gm, G.shape[-1]), grads
+
+    def vjp_input(self, params, cols, G):
+        return self._input_cotangent(params, self._gm(G), G.shape[-1])
+
+
+class AvgPool2d(_ImageLayer):
+    """f(x)[c, i, j] = (1/k²) Σ_{u,v<k} x[c, k·i + u, k·j + v]  (PyTorch AvgPool2d(k): stride k, no padding).
+
+    Shapes: (C, H, W) -> (C, ⌊H/k⌋, ⌊W/k⌋) as batch matrices; trailing rows/columns that do not fill a
+    window are dropped (as in PyTorch). k·AvgPool2d(k) has orthonormal rows: the fixed path of R8 (c).
+    """
+
+    def __init__(self, in_shape: tuple[int, int, int], kernel: int):
+        C, H, W = _image_shape(in_shape, "AvgPool2d")
+        k = int(kernel)
+        if k < 1 or k > H or k > W:
+            raise ValueError(f"AvgPool2d needs 1 ≤ kernel ≤ min(H, W), got kernel={kernel} for {H}×{W}")
+        self.k = k
+        self._set_shapes((C, H, W), (C, H // k, W // k))
+        self.param_shapes = {}
+
+    def __repr__(self):
+        return f"AvgPool2d({self.in_shape}, kernel={self.k})"
+
+    def forward(self, params, H):
+        self._check_input(H)
+        C, Ho, Wo = self.out_shape
+        k = self.k
+        x = self._images(H, self.in_shape)[..., : Ho * k, : Wo * k, :]
+        blocks = x.reshape(x.shape[:-3] + (Ho, k, Wo, k, x.shape[-1]))
+        return self._batch(np.sum(blocks, axis=(-4, -2)) / (k * k)), None
+
+    def vjp(self, params, cache, G):
+        return self.vjp_input(params, cache, G), {}
+
+    def vjp_input(self, params, cache, G):
+        C, H, W = self.in_shape
+        _, Ho, Wo = self.out_shape
+        k, N = self.k, G.shape[-1]
+        g = self._images(G, self.out_shape) / (k * k)
+        g = np.broadcast_to(g[..., :, None, :, None, :], g.shape[:-3] + (Ho, k, Wo, k, N))
+        g = g.reshape(g.shape[:-5] + (Ho * k, Wo * k, N))
+        if (Ho * k, Wo * k) != (H, W):
+            full = _zeros(g.shape[:-3] + (H, W, N), g)
+            full[..., : Ho * k, : Wo * k, :] = g
+            g = full
+        return self._batch(np.ascontiguousarray(g))
+
+
+class BatchNorm2d(_ImageLayer):
+    """BN_ε per channel c over its N·H·W values: (x − mean)/√(var + ε), var biased (1/(NHW)) — training mode.
+
+    With affine=True: γ_c ⊙ · + β_c. Shapes: (C, H, W) -> (C, H, W) as batch matrices; gamma, beta (..., C).
+    It is BatchNorm (numerics.layers.normalisation) on the free view (..., C, H·W·N) of the batch
+    matrix, so forward and backward are that layer's. R8 (PyTorch BatchNorm2d in training mode, ε = 1e−5).
+    """
+
+    def __init__(self, in_shape: tuple[int, int, int], eps: float = 1e-5, affine: bool = False):
+        shape = _image_shape(in_shape, "BatchNorm2d")
+        self._bn = BatchNorm(shape[0], eps, affine)
+        self.eps, self.affine = eps, bool(affine)
+        self._set_shapes(shape, shape)
+        self.param_shapes = dict(self._bn.param_shapes)
+
+    def __repr__(self):
+        return f"BatchNorm2d({self.in_shape}, eps={self.eps!r}{', affine=True' if self.affine else ''})"
+
+    def init(self, rng, lead=()):
+        return self._bn.init(rng, lead)
+
+    def _channels(self, A):
+        return A.reshape(A.shape[:-2] + (self.in_shape[0], -1))
+
+    def forward(self, params, H):
+        self._check_input(H)
+        out, cache = self._bn.forward(params, self._channels(H))
+        return out.reshape(out.shape[:-2] + H.shape[-2:]), cache
+
+    def vjp(self, params, cache, G):
+        dH, grads = self._bn.vjp(params, cache, self._channels(G))
+        return dH.reshape(dH.shape[:-2] + G.shape[-2:]), grads
+
+
+class ChannelPad(_ImageLayer):
+    """f(x) = [0_{before}; x; 0_{after}] along channels: (C, H, W) -> (before + C + after, H, W).
+
+    An isometric embedding (all singular values 1). R8 (c): 5 → 20 channels with 7 before and 8 after.
+    """
+
+    def __init__(self, in_shape: tuple[int, int, int], before: int, after: int):
+        C, H, W = _image_shape(in_shape, "ChannelPad")
+        before, after = int(before), int(after)
+        if before < 0 or after < 0:
+            raise ValueError(f"ChannelPad needs before, after ≥ 0, got before={before}, after={after}")
+        self.before, self.after = before, after
+        self._set_shapes((C, H, W), (before + C + after, H, W))
+        self.param_shapes = {}
+
+    def __repr__(self):
+        return f"ChannelPad({self.in_shape}, before={self.before}, after={self.after})"
+
+    def forward(self, params, H):
+        self._check_input(H)
+        per = self.in_features // self.in_shape[0]  # H·W rows per channel
+        z0 = _zeros(H.shape[:-2] + (self.before * per, H.shape[-1]), H)
+        z1 = _zeros(H.shape[:-2] + (self.after * per, H.shape[-1]), H)
+        return np.concatenate([z0, H, z1], axis=-2), None
+
+    def vjp(self, params, cache, G):
+        return self.vjp_input(params, cache, G), {}
+
+    def vjp_input(self, params, cache, G):
+        per = self.in_features // self.in_shape[0]
+        start = self.before * per
+        return G[..., start:start + self.in_features, :]
+
+
+class Flatten(_ImageLayer):
+    """f(x) = x.flatten() in (C, H, W) order per sample: (C, H, W) -> C·H·W features.
+
+    In this layout (module docstring) images already are batch matrices with features in (c, h, w)
+    order, so the data pass through unchanged; the layer marks the boundary between the image layers
+    and the dense head, and checks that the widths agree. R8: 20×4×4 -> 320 before BatchNorm1d(320).
+    """
+
+    def __init__(self, in_shape: tuple[int, int, int]):
+        shape = _image_shape(in_shape, "Flatten")
+        self._set_shapes(shape, (int(np.prod(shape)),))
+        self.param_shapes = {}
+
+    def __repr__(self):
+        return f"Flatten({self.in_shape})"
+
+    def forward(self, params, H):
+        self._check_input(H)
+        return H, None
+
+    def vjp(self, params, cache, G):
+        return G, {}
