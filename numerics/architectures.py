@@ -23,14 +23,15 @@ def _r7_branch(K: int, m: int, alpha, eps: float, activation: str) -> list:
     return [BatchNorm(K, eps), WeightNormDense(K, m), Activation(activation), WeightNormDense(m, K), Scale(alpha)]
 
 
-def _check_r7(d, K, m, blocks, eps):
-    for name, v in (("d", d), ("K", K), ("m", m)):
-        if int(v) < 1:
-            raise ValueError(f"{name} must be a positive integer, got {name}={v!r}")
-    if int(blocks) < 0:
-        raise ValueError(f"blocks must be ≥ 0, got {blocks!r}")
-    if not eps > 0:
-        raise ValueError(f"eps must be > 0 (batch norm), got eps={eps!r}")
+def _check_r7(d, K, m, blocks, eps, alpha=1.0):
+    """ValueError naming the first bad argument: sizes are whole numbers (2.5 is not silently 2), ε, α finite."""
+    for name, v, low in (("d", d, 1), ("K", K, 1), ("m", m, 1), ("blocks", blocks, 0)):
+        if not (isinstance(v, (int, np.integer)) and not isinstance(v, bool) and v >= low):
+            raise ValueError(f"{name} must be a whole number ≥ {low}, got {name}={v!r}")
+    if not (isinstance(eps, (int, float, np.floating)) and np.isfinite(eps) and eps > 0):
+        raise ValueError(f"eps must be > 0 and finite (batch norm), got eps={eps!r}")
+    if not np.all(np.isfinite(np.asarray(alpha, dtype=float))):
+        raise ValueError(f"alpha must be finite, got alpha={alpha!r}")
 
 
 def residual_ce_net(d: int, K: int, m: int, blocks: int, alpha, eps: float, activation: str = "tanh") -> Network:
@@ -41,7 +42,7 @@ def residual_ce_net(d: int, K: int, m: int, blocks: int, alpha, eps: float, acti
     parameter order V, then per block branch.1.W (Ŵ₁), branch.3.W (Ŵ₂). X (d, N) -> Z (K, N).
     THEORY.md R7 (ce-global-convergence); c_k = α_k √(mK) sup|σ′| / √ε must be < 1 for its hypotheses.
     """
-    _check_r7(d, K, m, blocks, eps)
+    _check_r7(d, K, m, blocks, eps, alpha)
     alphas = _alphas(alpha, blocks)
     layers = [Dense(d, K, bias=False)] + [Residual(_r7_branch(K, m, a, eps, activation)) for a in alphas]
     net = Network(layers, description=f"residual_ce_net(d={d}, K={K}, m={m}, blocks={blocks}, alpha={alpha!r}, "
@@ -57,7 +58,7 @@ def chain_ce_net(d: int, K: int, m: int, blocks: int, alpha, eps: float, activat
     Residual(branch, skip=False)), so one p evaluates both; per-block layer Jacobians are D_H g_k.
     Negative control for R3/R4/R7: σ_min(D_H g_k) can be 0, so the μ₀ bound collapses.
     """
-    _check_r7(d, K, m, blocks, eps)
+    _check_r7(d, K, m, blocks, eps, alpha)
     alphas = _alphas(alpha, blocks)
     layers = [Dense(d, K, bias=False)] + [Residual(_r7_branch(K, m, a, eps, activation), skip=False) for a in alphas]
     net = Network(layers, description=f"chain_ce_net(d={d}, K={K}, m={m}, blocks={blocks}, alpha={alpha!r}, "

@@ -113,22 +113,21 @@ def gradient_descent(net, p0, X, y, *, lr: float, steps: int, cost: str = "ce",
                      callback: Callable[[dict[str, Any]], Any] | None = None, log_every: int = 1,
                      kernel_every: int = 0, momentum: float = 0.0, weight_decay: float = 0.0,
                      monitor=None, meta: dict[str, Any] | None = None, fast: bool = True,
-                     threads: int | None = 1) -> tuple[np.ndarray, History]:
+                     threads: int | None = 1, nonfinite: str = "raise") -> tuple[np.ndarray, History]:
     """Run ``steps`` GD updates from p0 (P,); return (p_T, History).
 
     log_every: keep every k-th record (and the last) in the history and call ``callback(record)`` on
     those; a truthy return value stops the run. monitor: an object with ``observe(record)`` that sees
     EVERY step (e.g. numerics.training.r7.R7Monitor, the live R7 checks). fast: see ``iterate``.
     threads: BLAS threads during the run, 1 by default (numerics.blas explains why; None leaves BLAS as
-    it is, e.g. to use every core on an idle machine for large networks). Spec: THEORY.md R7.
+    it is, e.g. to use every core on an idle machine for large networks). nonfinite: what a NaN/inf
+    loss, gradient or ‖V‖ does (a step size too large overflows) — "raise" (default) a FloatingPointError
+    naming the step; "record" stops the run and returns the finished steps with ``history.error`` set
+    (`verify train` reports it as an ERROR). Bad arguments raise ValueError naming the argument.
+    Source: R7 (docs/theory.md#r7).
     """
-    if not (lr > 0 and np.isfinite(lr)):
-        raise ValueError(f"lr must be a finite number > 0, got {lr!r}")
-    if steps < 0 or log_every < 1:
-        raise ValueError(f"need steps ≥ 0 and log_every ≥ 1, got steps={steps}, log_every={log_every}")
-    if np.ndim(p0) != 1:
-        raise ValueError(f"gradient_descent runs one trajectory: p0 must have shape (P,), got {np.shape(p0)}; "
-                         "use numerics.trainer.iterate for instance axes")
+    _check_arguments(p0, X, y, lr=lr, steps=steps, log_every=log_every, kernel_every=kernel_every,
+                     momentum=momentum, weight_decay=weight_decay, nonfinite=nonfinite)
     meta = dict(meta or {})
     meta.update(lr=lr, steps=steps, cost=cost, kernel_every=kernel_every, momentum=momentum,
                 weight_decay=weight_decay, algorithm="full-batch gradient descent")
@@ -138,12 +137,17 @@ def gradient_descent(net, p0, X, y, *, lr: float, steps: int, cost: str = "ce",
     p, interrupted, error, last = np.array(p0, dtype=float), False, None, None
     it = iterate(net, p0, X, y, lr=lr, steps=steps, cost=cost, kernel_every=kernel_every,
                  momentum=momentum, weight_decay=weight_decay, fast=fast)
-    with blas_threads(threads):  # one BLAS thread by default (numerics.blas)
+    # one BLAS thread by default (numerics.blas); a non-finite record is detected below, loudly
+    with blas_threads(threads), np.errstate(over="ignore", invalid="ignore"):
         try:
             for rec in it:
                 last, p = rec, rec["p"]
-                if not (np.isfinite(rec["loss"]) and np.isfinite(rec["grad_norm"])):
-                    error = f"non-finite loss or gradient at step {rec['step']} (loss = {float(rec['loss'])!r})"
+                if not (np.isfinite(rec["loss"]) and np.isfinite(rec["grad_norm"]) and np.isfinite(rec["v_norm"])):
+                    error = (f"non-finite loss, gradient or ‖V‖ at step {rec['step']} (loss = {float(rec['loss'])!r}, "
+                             f"‖∇ℓ‖ = {float(rec['grad_norm'])!r}, ‖V‖ = {float(rec['v_norm'])!r}): lr = {lr!r} "
+                             "overflows float64")
+                    if nonfinite == "raise":
+                        raise FloatingPointError(error)
                     break
                 stop = False
                 if monitor is not None:
@@ -161,6 +165,33 @@ def gradient_descent(net, p0, X, y, *, lr: float, steps: int, cost: str = "ce",
     if last is not None and (not rows or rows[-1]["step"] != last["step"]) and error is None:
         rows.append(_row(last))
     return p, History.from_rows(rows, meta=meta, interrupted=interrupted, error=error)
+
+
+def _is_whole(v) -> bool:
+    return isinstance(v, (int, np.integer)) and not isinstance(v, bool)
+
+
+def _check_arguments(p0, X, y, *, lr, steps, log_every, kernel_every, momentum, weight_decay, nonfinite) -> None:
+    """ValueError naming the first bad argument (bad input must never run, nor silently round)."""
+    if not (isinstance(lr, (int, float, np.floating)) and np.isfinite(lr) and lr > 0):
+        raise ValueError(f"lr must be a finite number > 0, got lr={lr!r}")
+    for name, v, low in (("steps", steps, 0), ("log_every", log_every, 1), ("kernel_every", kernel_every, 0)):
+        if not (_is_whole(v) and v >= low):
+            raise ValueError(f"{name} must be a whole number ≥ {low}, got {name}={v!r}")
+    for name, v in (("momentum", momentum), ("weight_decay", weight_decay)):
+        if not (isinstance(v, (int, float, np.floating)) and np.isfinite(v) and v >= 0):
+            raise ValueError(f"{name} must be a finite number ≥ 0, got {name}={v!r}")
+    if nonfinite not in ("raise", "record"):
+        raise ValueError(f"nonfinite must be 'raise' or 'record', got nonfinite={nonfinite!r}")
+    if np.ndim(p0) != 1:
+        raise ValueError(f"gradient_descent runs one trajectory: p0 must have shape (P,), got {np.shape(p0)}; "
+                         "use numerics.trainer.iterate for instance axes")
+    for name, v in (("p0", p0), ("X", X)):
+        a = np.asarray(v)
+        if not np.issubdtype(a.dtype, np.number) or not np.all(np.isfinite(a)):
+            bad = "not numeric" if not np.issubdtype(a.dtype, np.number) else \
+                f"{int(np.size(a) - np.count_nonzero(np.isfinite(a)))} NaN/inf entries"
+            raise ValueError(f"{name} must be finite numbers, got {bad}")
 
 
 def _row(rec: dict[str, Any]) -> dict[str, float]:

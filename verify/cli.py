@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import os
 import sys
 import time
 from contextlib import nullcontext
@@ -18,6 +17,7 @@ from numerics.attack.check import NumericCheck
 from numerics.attack.engine import DEFAULT_PROFILE, PROFILES, run_check, run_teeth
 from numerics.checks import discovery_errors
 from verify import registry
+from verify.exits import EXIT_CODES_HELP, guarded
 from verify.report import ObligationRecord, Outcome, detail, exit_code, list_table, summary_table
 from numerics.blas import blas_single_thread
 from verify.ui import (
@@ -48,12 +48,7 @@ verdicts:
   REFUTED AS EXPECTED  a negative control found its counterexample (counts as passing).
   A result takes the worst of its parts: ERROR > FAIL > GAVE UP > UNDECIDED > PASS.
 
-exit codes:
-  0  no FAIL and no ERROR (UNDECIDED / GAVE UP are reported; --strict turns them into 1)
-  1  a FAIL
-  2  bad usage (unknown id, bad option value) or an ERROR / internal error
-  130  interrupted with Ctrl-C (the results that finished are still reported)
-
+{EXIT_CODES_HELP}
 profiles (hypothesis examples × instances per example):
   {", ".join(f"{p.name} {p.max_examples}×{p.instances}" for p in PROFILES.values())}
 
@@ -87,30 +82,21 @@ def main(argv: list[str] | None = None) -> int:
 def _main(argv: list[str] | None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     ui = UI(json_mode=wants_json(argv))
+    return guarded(lambda: _run(argv, ui), ui)  # verify.exits: one place maps what escapes to an exit code
+
+
+def _run(argv: list[str], ui: UI) -> int:
+    if argv and argv[0] in SUBCOMMANDS:
+        return _delegate(argv[0], argv[1:], ui)
+    parser = build_parser()
+    if ui.json_mode and ("-h" in argv or "--help" in argv):
+        ui.emit({"help": parser.format_help()})
+        return EXIT_OK
     try:
-        if argv and argv[0] in SUBCOMMANDS:
-            return _delegate(argv[0], argv[1:], ui)
-        parser = build_parser()
-        if ui.json_mode and ("-h" in argv or "--help" in argv):
-            ui.emit({"help": parser.format_help()})
-            return EXIT_OK
-        try:
-            args = parser.parse_args(argv)
-        except SystemExit as exc:  # --help
-            return int(exc.code or 0)
-        return _dispatch(args, ui)
-    except UsageError as exc:
-        ui.error(str(exc))
-        return EXIT_USAGE
-    except KeyboardInterrupt:
-        ui.error("interrupted (Ctrl-C)", kind="interrupted")
-        return EXIT_INTERRUPTED
-    except Exception as exc:  # noqa: BLE001 - ruff/mypy style: an internal error is exit 2 with a message
-        if os.environ.get("VERIFY_DEBUG"):
-            raise
-        ui.error(f"internal error: {type(exc).__name__}: {exc} (set VERIFY_DEBUG=1 for a traceback)",
-                 kind="internal")
-        return EXIT_USAGE
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # --help
+        return int(exc.code or 0)
+    return _dispatch(args, ui)
 
 
 def _delegate(name: str, argv: list[str], ui: UI) -> int:

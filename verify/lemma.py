@@ -40,7 +40,9 @@ from typing import Any, Callable
 
 import numpy as np
 import sympy
+from hypothesis import HealthCheck, Phase, find, settings
 from hypothesis import strategies as st
+from hypothesis.strategies import SearchStrategy
 
 from numerics import ops
 from numerics.attack.check import Batch, NumericCheck
@@ -70,8 +72,32 @@ class Lemma:
         if self.relation not in RELATIONS:
             raise ValueError(f"lemma {self.name!r}: relation must be one of {', '.join(RELATIONS)}, "
                              f"not {self.relation!r}")
-        self.lhs, self.rhs = sympy.sympify(self.lhs), sympy.sympify(self.rhs)
-        self.hypotheses = tuple(sympy.sympify(h) for h in self.hypotheses)
+        for part in ("sample", "quantities"):
+            if not callable(getattr(self, part)):
+                raise ValueError(f"lemma {self.name!r}: {part} must be a function, got "
+                                 f"{type(getattr(self, part)).__name__}")
+        if not isinstance(self.cases, SearchStrategy):
+            raise ValueError(f"lemma {self.name!r}: cases must be a hypothesis strategy of dicts "
+                             f"(e.g. st.fixed_dictionaries({{'m': st.integers(1, 4)}})), got {type(self.cases).__name__}")
+        # symbols written as strings ("fro_A < 1") are the lemma's own symbols, with their assumptions
+        known = {s.name: s for e in (self.lhs, self.rhs) if isinstance(e, sympy.Basic) for s in e.free_symbols}
+        self.lhs, self.rhs = _expr(self.name, "lhs", self.lhs, known), _expr(self.name, "rhs", self.rhs, known)
+        known.update({s.name: s for e in (self.lhs, self.rhs) for s in e.free_symbols})
+        if isinstance(self.hypotheses, (str, sympy.Basic)):
+            self.hypotheses = (self.hypotheses,)
+        self.hypotheses = tuple(_hypothesis(self.name, h, known) for h in self.hypotheses)
+        by_name: dict[str, set] = {}
+        for e in (self.lhs, self.rhs, *self.hypotheses):
+            for sym in e.free_symbols:
+                by_name.setdefault(sym.name, set()).add(sym)
+        clashes = [n for n, syms in by_name.items() if len(syms) > 1]
+        if clashes:
+            n = clashes[0]
+            kinds = " and ".join(sorted(str({k: v for k, v in s.assumptions0.items() if k in
+                                            ("positive", "nonnegative", "negative", "nonpositive", "real")})
+                                        for s in by_name[n]))
+            raise ValueError(f"lemma {self.name!r}: two different symbols are both named {n!r} (assumptions {kinds}); "
+                             "use one Symbol object everywhere (or write the hypothesis as a string)")
         if not self.statement:
             self.statement = f"{sympy.sstr(self.lhs)} {RELATIONS[self.relation]} {sympy.sstr(self.rhs)}"
 
@@ -90,8 +116,43 @@ class Lemma:
                     break
         return out
 
-    def to_check(self, path: str | None = None) -> NumericCheck:
-        return _LemmaCheck(self, path).check()
+    def to_check(self, path: str | None = None, preflight: bool = True) -> NumericCheck:
+        """The NumericCheck; ``preflight`` first runs the contract on the simplest case (2 instances) so that a
+        broken lemma is a one-line error before any attack."""
+        lc = _LemmaCheck(self, path)
+        if preflight:
+            try:
+                lc.preflight()
+            except LemmaContractError as exc:
+                raise LemmaContractError(f"{path}: {exc}" if path else str(exc)) from None
+        return lc.check()
+
+
+class LemmaContractError(UsageError, ValueError):
+    """A lemma file broke its contract (the message says which part: lhs, cases, sample, quantities …)."""
+
+
+def _expr(name: str, part: str, value: Any, known: dict) -> sympy.Expr:
+    if isinstance(value, np.ndarray) or not isinstance(value, (sympy.Basic, str, int, float)):
+        raise LemmaContractError(f"lemma {name!r}: {part} must be a sympy expression in the lemma's symbols "
+                                 f"(e.g. 1 - a/2), got {type(value).__name__}"
+                                 + (f" of shape {value.shape}" if isinstance(value, np.ndarray) else ""))
+    expr = sympy.sympify(value, locals=known) if isinstance(value, str) else sympy.sympify(value)
+    if not isinstance(expr, sympy.Expr):
+        raise LemmaContractError(f"lemma {name!r}: {part} must be a scalar sympy expression, got {type(expr).__name__}")
+    return expr
+
+
+def _hypothesis(name: str, h: Any, known: dict):
+    try:
+        rel = sympy.sympify(h, locals=known) if isinstance(h, str) else sympy.sympify(h)
+    except (sympy.SympifyError, SyntaxError, TypeError) as exc:
+        raise LemmaContractError(f"lemma {name!r}: hypothesis {h!r} is not a sympy relation ({exc})") from None
+    if not isinstance(rel, (sympy.core.relational.Relational, sympy.logic.boolalg.Boolean)) or rel in (
+            sympy.true, sympy.false):
+        raise LemmaContractError(f"lemma {name!r}: hypothesis {h!r} must be a relation between symbols "
+                                 "such as a < 1 (or the string 'a < 1')")
+    return rel
 
 
 class _LemmaCheck:
@@ -116,14 +177,60 @@ class _LemmaCheck:
 
     def _quantities(self, inputs: dict[str, Any], n: int) -> dict[str, np.ndarray]:
         values = self.lemma.quantities(inputs)
+        if not isinstance(values, dict):
+            raise LemmaContractError(f"lemma contract: quantities() must return a dict symbol name → values, "
+                                     f"got {type(values).__name__}")
         missing = [name for name in self.names if name not in values]
         if missing:
-            raise KeyError(f"quantities() returned no value for symbol(s) {', '.join(missing)}")
-        return {name: np.broadcast_to(np.asarray(values[name]), (n,)) for name in self.names}
+            raise LemmaContractError(f"lemma contract: quantities() returned no value for symbol(s) "
+                                     f"{', '.join(missing)}")
+        out = {}
+        for name in self.names:
+            v = np.asarray(values[name])
+            if v.shape != (n,):
+                raise LemmaContractError(
+                    f"lemma contract: quantities() must give one value per instance — symbol {name!r} has shape "
+                    f"{v.shape}, expected ({n},) for n = {n} instances (vectorise over the leading axis)")
+            out[name] = v
+        return out
+
+    def _sample(self, case, n: int, rng) -> dict[str, np.ndarray]:
+        inputs = self.lemma.sample(case, n, rng)
+        if not isinstance(inputs, dict):
+            raise LemmaContractError(f"lemma contract: sample(case, n, rng) must return a dict name → array with "
+                                     f"n instances in front, got {type(inputs).__name__}"
+                                     + (f" of shape {inputs.shape}" if isinstance(inputs, np.ndarray) else ""))
+        out = {}
+        for k, v in inputs.items():
+            a = np.asarray(v)
+            if a.ndim == 0 or a.shape[0] != n:
+                raise LemmaContractError(f"lemma contract: sample() input {k!r} has shape {a.shape}; its leading "
+                                         f"axis must be the n = {n} instances")
+            out[k] = a
+        return out
+
+    def preflight(self) -> None:
+        """Run every part of the contract once on the simplest case: a broken lemma fails here, in one line."""
+        try:
+            case = find(self.lemma.cases, lambda c: True, settings=settings(
+                database=None, deadline=None, phases=(Phase.generate, Phase.shrink), max_examples=10,
+                suppress_health_check=list(HealthCheck)))
+        except Exception as exc:  # noqa: BLE001 - the user's strategy is input
+            raise LemmaContractError(f"lemma contract: cases could not be drawn ({type(exc).__name__}: {exc})") from None
+        if not isinstance(case, dict):
+            raise LemmaContractError(f"lemma contract: cases must draw dicts (e.g. st.fixed_dictionaries(...)), "
+                                     f"but it drew {case!r} ({type(case).__name__})")
+        try:
+            self.evaluate({**case, "seed": 0}, 2)
+        except LemmaContractError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - the user's functions are input: say where they broke
+            raise LemmaContractError(f"lemma contract: evaluating the simplest case {case!r} (2 instances) raised "
+                                     f"{type(exc).__name__}: {exc}") from None
 
     def evaluate(self, case, n: int) -> Batch:
         rng = np.random.default_rng(case["seed"])
-        inputs = {k: np.asarray(v) for k, v in self.lemma.sample(case, n, rng).items()}
+        inputs = self._sample(case, n, rng)
         self.input_names = list(inputs)
         q = self._quantities(inputs, n)
         args = [q[name].astype(float) for name in self.names]

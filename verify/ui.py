@@ -88,7 +88,7 @@ class UI:
     def error(self, message: str, *, kind: str = "usage", **fields: Any) -> None:
         if self.json_mode:
             self.emit({"verdict": "ERROR", "error": kind, "message": message, **fields})
-        self.err.print(f"error: {message}", markup=False)
+        self.err.print(f"error: {message}", markup=False, soft_wrap=True)  # one line, however long
 
     def progress(self, **kwargs: Any):
         """A rich Progress on stderr (transient; disabled when stderr is not a terminal)."""

@@ -76,12 +76,34 @@ def test_ctrl_c_returns_partial_history(setup):
     assert np.all(np.isfinite(p))
 
 
-def test_non_finite_stops_with_error(setup):
+def test_overflow_raises_by_default_and_is_recorded_on_request(setup):
     net, X, y, p0 = setup
-    bad = p0.copy()
-    bad[0] = np.nan
-    _, h = trainer.gradient_descent(net, bad, X, y, lr=0.1, steps=5)
-    assert h.error and "non-finite" in h.error and len(h) == 0
+    with pytest.raises(FloatingPointError, match="non-finite .* lr = 1e\\+300"):
+        trainer.gradient_descent(net, p0, X, y, lr=1e300, steps=5)
+    p, h = trainer.gradient_descent(net, p0, X, y, lr=1e300, steps=5, nonfinite="record")
+    assert h.error and "non-finite" in h.error and len(h) >= 1 and np.isfinite(h.loss).all()
+
+
+@pytest.mark.parametrize("change, name", [
+    (dict(lr=1e309), "lr"), (dict(lr=0.0), "lr"), (dict(steps=2.5), "steps"), (dict(steps=-1), "steps"),
+    (dict(kernel_every=-1), "kernel_every"), (dict(log_every=0), "log_every"), (dict(momentum=np.nan), "momentum"),
+    (dict(nonfinite="ignore"), "nonfinite"), (dict(steps=True), "steps"),
+])
+def test_bad_argument_is_a_value_error_naming_it(setup, change, name):
+    net, X, y, p0 = setup
+    kw = dict(lr=0.1, steps=3, **{k: v for k, v in change.items() if k not in ("lr", "steps")})
+    kw.update({k: v for k, v in change.items() if k in ("lr", "steps")})
+    with pytest.raises(ValueError, match=f"^{name} must"):
+        trainer.gradient_descent(net, p0, X, y, **kw)
+
+
+@pytest.mark.parametrize("where", ["p0", "X"])
+def test_nan_input_is_a_value_error_naming_it(setup, where):
+    net, X, y, p0 = setup
+    args = {"p0": p0.copy(), "X": X.copy()}
+    args[where].flat[0] = np.nan
+    with pytest.raises(ValueError, match=f"^{where} must be finite numbers, got 1 NaN/inf"):
+        trainer.gradient_descent(net, args["p0"], args["X"], y, lr=0.1, steps=3)
 
 
 def test_bad_arguments(setup):

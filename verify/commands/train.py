@@ -9,8 +9,10 @@ from theorems.ce_convergence, plain GD); a failed inequality is a VIOLATION. pra
 weight decay) may leave the theorem; the same quantities are recorded, each inequality is labelled
 guaranteed or not, and only a guaranteed one can be violated.
 
-Exit codes: 0 every checked (guaranteed) inequality held at every step; 1 a violation; 2 bad usage or a NaN/inf (ERROR);
-2 bad usage (e.g. --lr ≥ 2/β in certified mode); 130 Ctrl-C (the partial report is printed and saved).
+Exit codes: 0 every checked (guaranteed) inequality held at every step; 1 a violation; 2 bad usage (e.g.
+--lr ≥ 2/β in certified mode, a flag so extreme that the constants overflow, an unwritable --save/--plot: all
+refused before training) or a NaN/inf/overflow during the run (ERROR; the report is still printed); 130 Ctrl-C
+(the partial report is printed and saved). Shared with every command: verify/exits.py.
 THEORY.md R7; docs/tutorial.md explains how to read the output.
 """
 
@@ -18,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
 from pathlib import Path
 
 import numpy as np
@@ -100,13 +103,47 @@ def build_parser() -> ArgumentParser:
     return p
 
 
-def make_instance(args) -> R7Instance:
+def _build_instance(args) -> R7Instance:
     alpha = args.alpha if args.alpha is not None else alpha_for(args.c if args.c is not None else DEFAULTS["c"],
                                                                args.K, args.m, args.eps, DEFAULTS["activation"])
     inst = R7Instance(seed=args.seed, d=args.d, N=args.N, K=args.K, m=args.m, blocks=args.blocks,
                       alphas=[alpha] * args.blocks, eps=args.eps, r=args.r, activation=DEFAULTS["activation"],
                       eta_fraction=0.5 if args.mode == "certified" else PRACTICAL_FACTOR / 2,
                       lr=args.lr, momentum=args.momentum, weight_decay=args.weight_decay)
+    k = inst.consts
+    finite = [*np.ravel(np.asarray(k["c"], float)), *(float(k[n]) for n in ("beta", "eta_max", "mu0"))]
+    if not (np.all(np.isfinite(finite)) and float(k["eta_max"]) > 0 and math.isfinite(inst.lr)):
+        raise OverflowError("the R7 constants are not finite numbers (β = {:.3g}, 2/β = {:.3g})".format(
+            float(k["beta"]), float(k["eta_max"])))
+    return inst
+
+
+# flags whose extreme values can overflow the constants (or underflow them to 0), with their defaults
+_SCALE_FLAGS = {"lr": None, "alpha": None, "c": None, "r": DEFAULTS["r"], "eps": DEFAULTS["eps"]}
+
+
+def _blame(args, exc: Exception) -> UsageError:
+    """Which flag made the constants overflow: the one whose reset to its default makes them finite."""
+    given = [f for f, default in _SCALE_FLAGS.items() if getattr(args, f) != default]
+    culprits = []
+    for flag in given:
+        trial = argparse.Namespace(**{**vars(args), flag: _SCALE_FLAGS[flag]})
+        try:
+            _build_instance(trial)
+        except (ArithmeticError, ValueError):
+            continue
+        culprits.append(flag)
+    named = culprits or given or ["--r", "--eps"]
+    flags = ", ".join(f"--{f.lstrip('-').replace('_', '-')} {getattr(args, f.lstrip('-'))!r}" for f in named)
+    return UsageError(f"{flags}: out of range — the R7 constants overflow or divide by zero in float64 "
+                      f"({type(exc).__name__}: {exc}); use a value nearer the default")
+
+
+def make_instance(args) -> R7Instance:
+    try:
+        inst = _build_instance(args)
+    except (ArithmeticError, ValueError) as exc:  # ZeroDivisionError, OverflowError, FloatingPointError
+        raise _blame(args, exc) from None
     if args.mode == "certified":
         unmet = [h for h in inst.hypotheses if not h.held]
         if unmet:
@@ -130,6 +167,26 @@ def _reproduce(args, inst) -> str:
     return cmd
 
 
+def _prepare_outputs(args) -> None:
+    """Create --save DIR and the directory of --plot FILE.png now, or refuse (exit 2) before any training."""
+    targets = [("--save", args.save, args.save)] if args.save is not None else []
+    if args.plot is not None:
+        targets.append(("--plot", args.plot, args.plot.parent))
+        if args.plot.is_dir():
+            raise UsageError(f"--plot {str(args.plot)!r} is a directory; give a FILE.png")
+    for flag, given, directory in targets:
+        if directory.exists() and not directory.is_dir():
+            raise UsageError(f"--{flag.lstrip('-')} {str(given)!r}: {str(directory)!r} exists and is not a "
+                             "directory; pass a new or existing DIR")
+        try:
+            directory.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise UsageError(f"{flag} {str(given)!r}: cannot create the directory {str(directory)!r} "
+                             f"({exc.strerror}); pass a writable DIR") from None
+        if not os.access(directory, os.W_OK):
+            raise UsageError(f"{flag} {str(given)!r}: the directory {str(directory)!r} is not writable")
+
+
 def main(argv: list[str], ui: UI) -> int:
     """Entry point from verify/cli.py: argv is everything after `train`."""
     if "--json" in argv:
@@ -146,6 +203,7 @@ def main(argv: list[str], ui: UI) -> int:
         if args.plot is not None and args.plot.suffix.lower() != ".png":
             raise UsageError(f"--plot {str(args.plot)!r}: the figure is a PNG, give a FILE.png")
         inst = make_instance(args)
+        _prepare_outputs(args)  # before training: a bad --save/--plot must not cost the run
     except UsageError as exc:
         ui.error(str(exc), kind="usage")
         return EXIT_USAGE
@@ -182,7 +240,8 @@ def run(args, inst: R7Instance, ui: UI) -> int:
         _, hist = trainer.gradient_descent(inst.net, inst.init(), inst.X, inst.y, lr=inst.lr, steps=args.steps,
                                            callback=callback, kernel_every=args.kernel_every,
                                            momentum=args.momentum, weight_decay=args.weight_decay,
-                                           monitor=Live(), meta={"mode": args.mode, **desc})
+                                           monitor=Live(), meta={"mode": args.mode, **desc},
+                                           nonfinite="record")  # reported as ERROR below, with the report
     return report(args, inst, mon, hist, ui)
 
 
@@ -209,13 +268,19 @@ def report(args, inst, mon, hist, ui) -> int:
             npz, js = hist.save(args.save, extra, {**summary, "hypotheses": [vars(h) for h in inst.hypotheses]})
             summary["saved"] = [str(npz), str(js)]
         except OSError as exc:
-            ui.error(f"--save {str(args.save)!r}: cannot write ({exc.strerror}); pass a writable DIR", kind="io")
+            verdict = summary["verdict"] = "ERROR"
+            summary["error"] = f"--save {str(args.save)!r}: cannot write ({exc.strerror})"
     plot_note = None
     if args.plot is not None:
         if plots.have_matplotlib():
-            plots.plot_run(args.plot, hist.step, hist.loss, bound, hist.v_norm, hist.lambda_min,
-                           float(inst.consts["mu0"]), title=f"R7 run ({args.mode}, η = {inst.lr:.4g})")
-            summary["plot"] = str(args.plot)
+            try:
+                plots.plot_run(args.plot, hist.step, hist.loss, bound, hist.v_norm, hist.lambda_min,
+                               float(inst.consts["mu0"]), title=f"R7 run ({args.mode}, η = {inst.lr:.4g})")
+                summary["plot"] = str(args.plot)
+            except (OSError, ValueError) as exc:  # the text report below is printed all the same
+                verdict = summary["verdict"] = "ERROR"
+                summary["error"] = f"--plot {str(args.plot)!r}: cannot write the figure ({exc})"
+                summary["plot"] = None
         else:
             plot_note = ("--plot needs matplotlib, which is not installed (pip install '.[plots]'); "
                          "showing terminal sparklines instead")
@@ -223,6 +288,8 @@ def report(args, inst, mon, hist, ui) -> int:
             summary["plot"] = None
     ui.emit(summary)
     _print_report(ui, args, inst, hist, outcomes, loss_fit, v_fit, verdict)
+    if summary["error"] and summary["error"] != hist.error:  # --save/--plot failed after the run
+        ui.err.print(f"error: {summary['error']}", markup=False, soft_wrap=True)
     if verdict in ("PASS", "DONE"):
         return EXIT_OK
     return {"INTERRUPTED": EXIT_INTERRUPTED, "ERROR": EXIT_USAGE}.get(verdict, EXIT_FAIL)
