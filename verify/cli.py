@@ -9,19 +9,18 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
-import time
-from contextlib import nullcontext
 from typing import Any
 
-from numerics.attack.check import NumericCheck
-from numerics.attack.engine import DEFAULT_PROFILE, PROFILES, run_check, run_teeth
+from numerics.attack.engine import DEFAULT_PROFILE, PROFILES
+from numerics.attack.seeds import seeds_label
 from numerics.checks import discovery_errors
-from verify import registry
+from verify import parallel, registry
 from verify.exits import EXIT_CODES_HELP, guarded
 from verify.report import ObligationRecord, Outcome, detail, exit_code, list_table, summary_table
 from numerics.blas import blas_single_thread
 from verify.ui import (
-    EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, UI, ArgumentParser, UsageError, positive_float, seed_int, wants_json,
+    EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, UI, ArgumentParser, UsageError, positive_float, positive_int, seed_int,
+    wants_json,
 )
 
 SUBCOMMANDS = ("train", "experiment")  # written elsewhere: verify/commands/<name>.py, main(argv, ui)
@@ -61,7 +60,13 @@ def build_parser() -> ArgumentParser:
                        epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("target", nargs="?", help="all | list | explain ID | RESULT-ID | CHECK-ID | lemma.py")
     p.add_argument("rest", nargs="*", help=argparse.SUPPRESS)
-    p.add_argument("--seed", type=seed_int, default=0, help="hypothesis seed: same seed, same cases (default 0)")
+    p.add_argument("--seed", type=seed_int, default=None, help="hypothesis seed: same seed, same cases (default 0)")
+    p.add_argument("--seeds", type=parallel.seeds_arg, metavar="A:B|S1,S2,…",
+                   help="attack every check under each seed (A:B is A … B−1); per check the worst over the seeds")
+    p.add_argument("--jobs", type=positive_int, metavar="N",
+                   help="worker processes (default $VERIFY_JOBS, else the number of cores; 1 = serial, in this process)")
+    p.add_argument("--scheduler", metavar="ADDRESS",
+                   help="run the tasks on a Dask cluster, e.g. tcp://127.0.0.1:8786 (extra: skipnorm-verify[cluster])")
     p.add_argument("--profile", choices=list(PROFILES), default=DEFAULT_PROFILE,
                    help="how hard to attack (default quick; thorough ≥ 10× the instances)")
     p.add_argument("--bound-scale", type=positive_float, default=1.0, metavar="F",
@@ -114,6 +119,8 @@ def _dispatch(args: argparse.Namespace, ui: UI) -> int:
     target = args.target
     if target is None:
         raise UsageError("missing target: try `verify all`, `verify list` or `verify --help`")
+    parallel.check_options(args)
+    args.seed = parallel.seeds_of(args)[0]
     if target == "explain":
         if len(args.rest) != 1:
             raise UsageError("`verify explain` needs exactly one result or check id, e.g. `verify explain cost-bounds`")
@@ -163,73 +170,10 @@ def _list(ui: UI) -> int:
 
 
 def run_jobs(jobs, args: argparse.Namespace, ui: UI) -> tuple[list[Outcome], bool]:
-    """Run each (entry, checks, kind); Ctrl-C stops the loop and returns what finished."""
-    done: list[Outcome] = []
-    steps = sum(len(checks) * (2 if args.teeth else 1) + (kind == "result") for _, checks, kind in jobs)
-    progress = nullcontext(None) if (args.no_progress or ui.json_mode) else ui.progress()
-    with progress as bar:
-        task = bar.add_task("verify", total=steps) if bar is not None else None
+    """Run each (entry, checks, kind): here, in --jobs worker processes or on a Dask cluster (verify.parallel).
 
-        def step(description: str, advance: int = 1) -> None:
-            if bar is not None:
-                bar.update(task, advance=advance, description=description)
-
-        try:
-            for entry, checks, kind in jobs:
-                done.append(run_entry(entry, checks, kind, args, step))
-        except _Interrupted as stop:
-            if stop.partial.checks or stop.partial.obligations:
-                done.append(stop.partial)
-            return done, True
-        except KeyboardInterrupt:
-            return done, True
-    return done, False
-
-
-class _Interrupted(KeyboardInterrupt):
-    """Ctrl-C inside one target, carrying what of it had finished."""
-
-    def __init__(self, partial: Outcome):
-        super().__init__()
-        self.partial = partial
-
-
-def run_entry(entry: registry.Entry, checks: list[NumericCheck], kind: str, args, step) -> Outcome:
-    start = time.perf_counter()
-    out = Outcome(id=checks[0].id if kind == "check" else entry.id, kind=kind, title=entry.title,
-                  provenance=entry.provenance, statement=entry.statement, seed=args.seed, profile=args.profile,
-                  bound_scale=args.bound_scale, expected_checks=len(checks))
-    if kind == "check":
-        out.title, out.statement = checks[0].title, checks[0].statement
-    try:
-        _run_parts(out, entry, checks, kind, args, step)
-    except KeyboardInterrupt:
-        out.elapsed = time.perf_counter() - start
-        out.notes.append(f"interrupted (Ctrl-C) after {len(out.checks)} of {len(checks)} checks")
-        raise _Interrupted(out) from None
-    out.elapsed = time.perf_counter() - start
-    return out
-
-
-def _run_parts(out: Outcome, entry: registry.Entry, checks: list[NumericCheck], kind: str, args, step) -> None:
-    if kind == "result" and entry.result is not None:
-        step(f"{entry.id}: sympy obligations")
-        out.obligations = obligation_records(entry.result)
-    elif kind == "result":
-        step(f"{entry.id}: no theorems record")
-        out.notes.append("no theorems record yet: no statement or symbolic obligations to show")
-    for check in checks:
-        step(check.id)
-
-        def examples(done: int, total: int, label: str = check.id) -> None:
-            step(f"{label}  (example {done}/{total})", advance=0)
-
-        report = run_check(check, seed=args.seed, profile=args.profile, bound_scale=args.bound_scale,
-                           progress=examples)
-        out.checks.append(report)
-        if args.teeth:
-            step(f"{check.id}: teeth")
-            out.teeth.append(run_teeth(check, seed=args.seed, profile=args.profile, base=report))
+    Ctrl-C stops the run and returns what finished."""
+    return parallel.run_jobs(jobs, args, ui)
 
 
 def obligation_records(result: Any) -> list[ObligationRecord]:
@@ -244,7 +188,9 @@ def _finish(outcomes: list[Outcome], args, ui: UI, interrupted: bool, *, summary
     for o in outcomes:
         ui.emit(o.to_dict())
     if summary:
-        ui.print(summary_table(outcomes, title=f"verify all — seed {args.seed}, profile {args.profile}"))
+        seeds = parallel.seeds_of(args)
+        seed = f"seed {seeds[0]}" if len(seeds) == 1 else f"{len(seeds)} seeds {seeds_label(seeds)}"
+        ui.print(summary_table(outcomes, title=f"verify all — {seed}, profile {args.profile}"))
         for o in outcomes:
             if o.verdict != "PASS":
                 ui.print(detail(o), soft_wrap=True)

@@ -26,6 +26,7 @@ from numerics.attack.engine import (
     ERROR, FAIL, GAVE_UP, PASS, REFUTED, UNDECIDED, CheckReport, Counterexample, TeethReport,
 )
 from numerics.attack.format import format_case
+from numerics.attack.seeds import seeds_label
 
 PROVED, DERIVED, FAILED = "PROVED", "DERIVED", "FAILED"
 NOT_YET = "not yet"
@@ -64,6 +65,7 @@ class Outcome:
     notes: list[str] = field(default_factory=list)
     error: str | None = None  # the target could not be run at all (e.g. its checks module failed to import)
     target: str | None = None  # what to type after `verify` to rerun it (default: the id)
+    seeds: list[int] = field(default_factory=list)  # every seed attacked (--seeds); `seed` reproduces
 
     @property
     def numeric_missing(self) -> bool:
@@ -133,7 +135,8 @@ class Outcome:
         return {
             "id": self.id, "kind": self.kind, "title": self.title, "verdict": self.verdict,
             "provenance": self.provenance, "instances": self.instances, "worst_ratio": self.worst_ratio,
-            "seed": self.seed, "profile": self.profile, "bound_scale": self.bound_scale,
+            "seed": self.seed, "seeds": self.seeds or [self.seed],
+            "profile": self.profile, "bound_scale": self.bound_scale,
             "elapsed": round(self.elapsed, 4), "statement": self.statement,
             "symbolic": self.symbolic_summary(), "numeric": self.numeric_summary(),
             "obligations": [o.to_dict() for o in self.obligations],
@@ -233,6 +236,14 @@ def counterexample_text(cex: Counterexample, indent: str = "    ") -> list[Text]
     return lines
 
 
+def seed_text(r: CheckReport) -> str:
+    seeds = getattr(r, "seeds", ())  # a numerics.attack.seeds.SeedsReport (--seeds)
+    if len(seeds) > 1:
+        worst = f", worst ratio at seed {r.worst_seed}" if getattr(r, "worst_seed", None) is not None else ""
+        return f"{len(seeds)} seeds {seeds_label(seeds)}{worst}"
+    return f"seed {r.seed}"
+
+
 def check_text(r: CheckReport, teeth: TeethReport | None = None) -> list[Text]:
     control = "  [control]" if r.expect == "refuted" else ""
     lines = [_line("  ", styled(r.verdict), f"  {r.id}{control} — {r.title}")]
@@ -244,7 +255,7 @@ def check_text(r: CheckReport, teeth: TeethReport | None = None) -> list[Text]:
             worst += f"; above 1 only within tolerance: lhs − rhs = {lhs - rhs:.3g}"
         worst += ")"
     lines.append(Text(f"    {r.instances:,} instances attacked · worst {r.ratio_kind} = {worst} · "
-                      f"seed {r.seed} · profile {r.profile} · {r.elapsed:.2f}s"))
+                      f"{seed_text(r)} · profile {r.profile} · {r.elapsed:.2f}s"))
     tol = f"    tolerance: rtol = {r.tolerance['rtol']:g}, atol = {r.tolerance['atol']:g}"
     if r.bound_scale != 1.0:
         tol += f" · bound scale {r.bound_scale!r} (rhs multiplied by it)"

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from verify import cli
+from verify import cli, parallel
 from verify.ui import EXIT_FAIL, EXIT_OK, EXIT_USAGE
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -109,7 +109,7 @@ def test_broken_checks_module_is_an_error_row(capsys, fake_registry, monkeypatch
 
 
 def test_ctrl_c_leaves_a_partial_report(capsys, fake_registry, monkeypatch):
-    real = cli.run_check
+    real = parallel.run_check
     calls = []
 
     def interrupt_second(check, **kw):
@@ -118,7 +118,7 @@ def test_ctrl_c_leaves_a_partial_report(capsys, fake_registry, monkeypatch):
             raise KeyboardInterrupt
         return real(check, **kw)
 
-    monkeypatch.setattr(cli, "run_check", interrupt_second)
+    monkeypatch.setattr(parallel, "run_check", interrupt_second)
     code, out, err = run(capsys, "all", *CI)
     assert code == cli.EXIT_INTERRUPTED
     assert "cost-bounds" in out and "toy-undecided" not in out
