@@ -46,7 +46,8 @@ def small_registry(monkeypatch):
     monkeypatch.setattr(registry, "entries", lambda: [real[rid] for rid in SMALL])
 
 
-def test_jobs_2_report_equals_the_serial_one(capsys, small_registry):
+def test_jobs_2_report_equals_the_serial_one(capsys, small_registry, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "250")  # no cell cut short by a narrow console: compare the full text
     serial = run(capsys, "all", "--json", "--jobs", "1", *CI)
     pooled = run(capsys, "all", "--json", "--jobs", "2", *CI)
     assert serial[0] == pooled[0] == EXIT_OK
