@@ -14,9 +14,10 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
+import mpmath
 import numpy as np
 
-from numerics import costs
+from numerics import costs, ops
 from numerics.layers.base import (
     chain_in_features, concat_parts, flatten_params, run_vjp,
 )
@@ -189,24 +190,70 @@ class Network:
         return out
 
     def hvp(self, p, X, y, cost: str, v, h: float = HVP_STEP):
-        """∇²ℓ(p) v by complex step: Im ∇ℓ(p + i h v̂)/h · ‖v‖, v̂ = v/‖v‖; shape (..., P).
+        """∇²ℓ(p) v: shape (..., P). float64: complex step; mpmath object arrays: central difference.
 
-        Exact to round-off: ∇ℓ is real-analytic in p (layers and costs use analytic operations only),
-        so ∇ℓ(p + ihv̂) = ∇ℓ(p) + ih∇²ℓ v̂ − (h²/2)D³ℓ[v̂,v̂] − i(h³/6)D⁴ℓ[v̂,v̂,v̂] + …; the imaginary part
+        float64 (p, X, v real numeric arrays): Im ∇ℓ(p + i h v̂)/h · ‖v‖, v̂ = v/‖v‖. Exact to round-off:
+        ∇ℓ is real-analytic in p (layers and costs use analytic operations only), so
+        ∇ℓ(p + ihv̂) = ∇ℓ(p) + ih∇²ℓ v̂ − (h²/2)D³ℓ[v̂,v̂] − i(h³/6)D⁴ℓ[v̂,v̂,v̂] + …; the imaginary part
         over h is ∇²ℓ v̂ + O(h²), and with h = 1e-20 the O(h²) term is ~1e-40 relative, far below
         round-off. Unlike finite differences there is no subtraction, hence no cancellation.
+
+        mpmath (any of p, X, v an object array): the value to the working precision mpmath.mp.dps (e.g.
+        50 digits), by ``hvp_mp`` — a central difference at doubled precision (``h`` is not used).
+        sympy expressions are refused (no step size makes sense symbolically).
         (relu is not analytic at 0: its second derivative is taken as 0 there.) R6, R6c.
         """
         p = self._check_p(p)
-        v = np.asarray(v, dtype=float)
-        if v.shape[-1:] != (self.num_params,):
-            raise ValueError(f"direction v has shape {v.shape}; its last axis must have length P = {self.num_params}")
-        if np.iscomplexobj(p):
-            raise ValueError("hvp needs real parameters p (it uses the imaginary part for the complex step)")
+        if any(np.asarray(a).dtype == object for a in (p, X, v)):
+            return self.hvp_mp(p, X, y, cost, v)
+        v = np.asarray(v)
+        if v.dtype.kind not in "biuf":
+            raise ValueError(f"Network.hvp: direction v must be a real array, got dtype {v.dtype}")
+        v = v.astype(float)
+        self._check_v(v)
+        if np.iscomplexobj(p) or np.iscomplexobj(X):
+            raise ValueError("Network.hvp needs real p and X (it uses the imaginary part for the complex step)")
         norm = np.sqrt(np.sum(v * v, axis=-1, keepdims=True))
         vhat = v / np.where(norm > 0, norm, 1.0)
         g = self.grad(p + 1j * h * vhat, X, y, cost)
         return g.imag / h * norm
+
+    def hvp_mp(self, p, X, y, cost: str, v):
+        """∇²ℓ(p) v to the working mpmath precision (dps digits) on object arrays: shape (..., P), mpf entries.
+
+        (∇ℓ(p + t v̂) − ∇ℓ(p − t v̂))/(2t) · ‖v‖ at 2·dps digits with t = 10^−dps and v̂ = v/‖v‖: the
+        truncation error is O(t²) = 10^−2dps relative and the cancellation costs dps of the 2·dps
+        digits, leaving dps correct digits. Real arithmetic only: the costs pick the log-sum-exp shift
+        by comparing entries, which complex mpmath numbers do not support. float64 inputs are
+        converted exactly (every float64 is an mpf); sympy expressions are refused. R6, R6c.
+        """
+        p = self._check_p(p)
+        parts = []
+        for name, a in (("p", p), ("X", X), ("v", v)):
+            a = np.asarray(a)
+            if ops.number_kind(a) == "sympy":
+                raise ValueError(f"Network.hvp: {name} holds sympy expressions; hvp works on float64 or "
+                                 "mpmath numbers only (differentiate net.grad symbolically instead)")
+            if a.dtype.kind == "c" or (a.dtype == object and any(isinstance(t, (complex, mpmath.mpc))
+                                                                 for t in a.flat)):
+                raise ValueError(f"Network.hvp: {name} must be real (got complex entries)")
+            parts.append(a if a.dtype == object else ops.to_mp(a, mpmath.mp.dps))
+        p, X, v = parts
+        self._check_v(v)
+        dps = mpmath.mp.dps
+        with mpmath.workdps(2 * dps):
+            norm = ops.sqrt(np.sum(v * v, axis=-1, keepdims=True))
+            vhat = v / np.where(norm > 0, norm, mpmath.mpf(1))
+            t = mpmath.mpf(10) ** (-dps)
+            g_plus = self.grad(p + t * vhat, X, y, cost)
+            g_minus = self.grad(p - t * vhat, X, y, cost)
+            out = (g_plus - g_minus) / (2 * t) * norm
+        return np.vectorize(lambda z: +z, otypes=[object])(out)  # unary + rounds to the caller's precision
+
+    def _check_v(self, v):
+        if np.ndim(v) == 0 or np.shape(v)[-1] != self.num_params:
+            raise ValueError(f"direction v has shape {np.shape(v)}; its last axis must have length "
+                             f"P = {self.num_params}")
 
     # --- validation -------------------------------------------------------------------------------
     def _check_p(self, p):

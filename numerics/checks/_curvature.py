@@ -12,7 +12,7 @@
 * ``bilinear_norm``: sup over unit a, b of ‖T[a, b]‖ by alternating maximisation (higher-order power
   method) from several starts; a *lower* estimate of the norm of the bilinear map, with its maximisers.
 * ``mp_imag``: imaginary parts of object arrays (complex steps at 50 digits through layers);
-  ``mp_hvp``: Hessian-vector products at 50 digits (central difference at doubled precision).
+  ``mp_hvp``: Hessian-vector products at 50 digits (Network.hvp on mpmath arrays).
 
 THEORY.md R6 (Hessian scaling under WN), R6b (D²BN), R6c (Lip(∇ℓ) ≤ β), §3 (numeric verification).
 """
@@ -21,8 +21,6 @@ from __future__ import annotations
 
 import mpmath
 import numpy as np
-
-from numerics import ops
 
 CS_STEP = 1e-20  # complex-step size (float64): truncation O(t²) ≈ 1e-40 relative, below round-off
 MP_CS_STEP = mpmath.mpf("1e-60")  # complex-step size at 50 digits: truncation ≈ 1e-120 relative
@@ -109,20 +107,9 @@ def mp_imag(z) -> np.ndarray:
 
 
 def mp_hvp(net, p_mp, X_mp, y, cost: str, v) -> np.ndarray:
-    """∇²ℓ(p) v to the working mpmath precision (dps digits), by a central difference of ∇ℓ at 2·dps digits.
-
-    (∇ℓ(p + t v) − ∇ℓ(p − t v))/(2t) with t = 10^−dps: the truncation error is O(t²) = 10^−2dps relative
-    and the cancellation costs dps of the 2·dps digits, leaving dps correct digits. Real arithmetic only:
-    the cost code does not accept complex mpmath numbers (its log-sum-exp shift compares entries).
-    """
-    dps = mpmath.mp.dps
-    v_mp = np.asarray(v, dtype=object) if np.asarray(v).dtype == object else ops.to_mp(v)
-    with mpmath.workdps(2 * dps):
-        t = mpmath.mpf(10) ** (-dps)
-        g_plus = net.grad(p_mp + t * v_mp, X_mp, y, cost)
-        g_minus = net.grad(p_mp - t * v_mp, X_mp, y, cost)
-        out = (g_plus - g_minus) / (2 * t)
-    return np.vectorize(lambda z: +z, otypes=[object])(out)  # unary + rounds to the caller's precision
+    """∇²ℓ(p) v to the working mpmath precision: ``net.hvp`` on object arrays (one shared implementation,
+    a central difference at doubled precision; see numerics.network.Network.hvp_mp)."""
+    return net.hvp_mp(p_mp, X_mp, y, cost, v)
 
 
 def mp_norm(v) -> mpmath.mpf:
