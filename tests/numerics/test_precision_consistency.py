@@ -25,7 +25,10 @@ import sympy
 from numerics import costs, layers as layers_pkg, ops
 from numerics.architectures import residual_ce_net
 from numerics.attack import quantities
-from numerics.layers import Activation, AvgPool, BatchNorm, Dense, Residual, Scale, WeightNormDense, ZeroPad
+from numerics.layers import (
+    Activation, AvgPool, AvgPool2d, BatchNorm, BatchNorm2d, ChannelPad, Conv2d, Dense, Flatten, Residual, Scale,
+    Sequential, WeightNormDense, ZeroPad,
+)
 from numerics.layers.base import Layer
 from numerics.network import Network
 
@@ -50,6 +53,18 @@ def composite_net() -> Network:
         Residual([Activation("gelu"), Dense(4, 2)], shortcut=Dense(4, 2, bias=False), fixed=AvgPool(4, 2)),
         Residual([Dense(2, 3)], shortcut=Dense(2, 3, bias=False), fixed=ZeroPad(2, 3)),
         Residual([Activation("sigmoid"), Dense(3, 3), Scale(0.5)]),
+    ])
+
+
+def image_net() -> Network:
+    """The image layers (R8's conv network): conv, BN2d, a strided residual with a pooled, padded fixed path."""
+    return Network([
+        Conv2d(1, 2, kernel=2, in_hw=(3, 3), padding=1),  # (1, 3, 3) -> (2, 4, 4)
+        BatchNorm2d((2, 4, 4), eps=0.1, affine=True), Activation("softplus"),
+        Residual([Conv2d(2, 3, kernel=2, in_hw=(4, 4), stride=2)],  # -> (3, 2, 2)
+                 shortcut=Conv2d(2, 3, kernel=1, in_hw=(4, 4), stride=2, bias=False),
+                 fixed=Sequential([AvgPool2d((2, 4, 4), 2), ChannelPad((2, 2, 2), 0, 1)])),
+        Flatten((3, 2, 2)), Dense(12, 2),
     ])
 
 
@@ -242,29 +257,37 @@ def test_quantities_table_lists_every_public_function():
 
 
 # ----------------------------------------------------------------------------------------- layers
+NETS = {**{act: (lambda act=act: r7_net(act)) for act in ACTIVATIONS}, "composite": composite_net, "image": image_net}
+# the layer protocol: every public method of Layer that takes a numeric argument (forward, vjp, vjp_input, …)
+LAYER_PROTOCOL = {name: [a for a in inspect.signature(getattr(Layer, name)).parameters if a != "self"]
+                  for name in public_methods(Layer)
+                  if NUMERIC & set(inspect.signature(getattr(Layer, name)).parameters)}
+
+
 def _all_layers(layer_list):
     for layer in layer_list:
         yield layer
+        yield from _all_layers(getattr(layer, "layers", []))  # Sequential
         if isinstance(layer, Residual):
             yield from _all_layers(layer.branch + [m for m in (layer.shortcut, layer.fixed) if m is not None])
 
 
 def _layer_cases():
-    nets = [(act, r7_net(act)) for act in ACTIVATIONS] + [("composite", composite_net())]
-    for tag, net in nets:
-        for i, layer in enumerate(net.layers):
+    for tag, make in NETS.items():
+        for i, layer in enumerate(make().layers):
             yield pytest.param(tag, i, id=f"{tag}-{i}-{type(layer).__name__}")
 
 
-def test_layer_cases_cover_every_layer_class():
-    seen = {type(l) for net in [r7_net(a) for a in ACTIVATIONS] + [composite_net()] for l in _all_layers(net.layers)}
+def test_layer_cases_cover_every_layer_class_and_the_protocol():
+    seen = {type(layer) for make in NETS.values() for layer in _all_layers(make().layers)}
     exported = {c for c in vars(layers_pkg).values() if inspect.isclass(c) and issubclass(c, Layer) and c is not Layer}
     assert exported <= seen, f"layer classes not exercised at 50 digits: {exported - seen}"
+    assert {"forward", "vjp", "vjp_input"} <= set(LAYER_PROTOCOL)
 
 
 @pytest.mark.parametrize("tag, index", list(_layer_cases()))
 def test_layer_forward_and_vjp_are_precision_consistent(tag, index):
-    net = composite_net() if tag == "composite" else r7_net(tag)
+    net = NETS[tag]()
     layer = net.layers[index]
 
     def make(dps):
@@ -275,10 +298,9 @@ def test_layer_forward_and_vjp_are_precision_consistent(tag, index):
         rng = np.random.default_rng(index)
         return {"params": tape.params[index], "H": H, "cache": cache, "G": mp(rng.standard_normal(np.shape(out)), dps)}
 
-    # the layer protocol (numerics.layers.base) fixes the positions: forward(params, H), vjp(params, cache, G)
-    protocol = {"forward": lambda a: layer.forward(a["params"], a["H"]),
-                "vjp": lambda a: layer.vjp(a["params"], a["cache"], a["G"])}
-    for method, fn in protocol.items():
+    for method, names in LAYER_PROTOCOL.items():
+        # positional, by the base class's parameter names (subclasses rename the cache: slope, caches, …);
         # a forward cache may hold anything (arrays, tuples of arrays, None): compared leaf by leaf
-        at_precision(make, fn, f"{type(layer).__name__}.{method}[{tag}]", True)
+        fn = getattr(layer, method)
+        at_precision(make, lambda a: fn(*(a[n] for n in names)), f"{type(layer).__name__}.{method}[{tag}]", True)
 
