@@ -29,9 +29,9 @@ EXPECTED = {
                   "scale-substitution": P, "second-derivative-constant": P, "d2-lower-witness": D,
                   "d2-exact-norm": D},
     "lipschitz-composition": {"chain-rule-1d": P, "unrolled": P, "induction-step": P, "ce-constants": P},
-    "ce-global-convergence": {"branch-constant": P, "mu0": D, "beta": D, "beta-independent-of-V": P,
-                              "gamma-monotone": P,
-                              "recursion-step": P, "rate-unrolled": P, "kappa-sign": D},
+    "ce-global-convergence": {"block-dH": D, "block-dW1": D, "block-dW2": D, "block-d2-WW": D, "block-d2-HW": D,
+                              "block-d2-HH": D, "quadratic-form-sup": P, "beta-assembled": D, "mu0": D,
+                              "gamma-monotone": P, "recursion-step": P, "rate-unrolled": P, "kappa-sign": D},
     "skip-mechanism": {"avgpool-1d-isometry": P, "avgpool-2d-isometry": P, "zero-padding-isometry": P,
                        "random-matrix-norm": P},
 }

@@ -106,3 +106,35 @@ def test_beta_is_nearly_attained_in_the_linear_corner():
                                 activation="tanh", r=r)["beta"]
     assert hn <= beta * (1 + FD_REL_TOL)
     assert hn > 0.95 * beta, (hn, beta)
+
+
+def test_every_obligation_has_a_mutant_that_is_refuted():
+    """Teeth: each obligation of R7 fails when one ingredient is wrong (registry-wide tests may repeat this)."""
+    for ob in ce.RESULT.obligations:
+        assert ob.mutant is not None and ob.mutant_description, ob.name
+        assert ob.mutant().status is ce.Status.FAILED, (ob.name, ob.mutant().evidence[:300])
+
+
+def test_sharp_constants_lower_beta_and_spec_constants_are_only_a_comparison():
+    out = ce.numeric_constants(**BASE)
+    assert out["beta"] < out["beta_spec"]
+    spec = float(ce.beta_expr(3, ce.WN_D2_SPEC, ce.BN_D2_SPEC).subs(_subs()))
+    assert out["beta_spec"] == pytest.approx(spec, rel=1e-12)
+
+
+def _subs():
+    d1, d2 = activation_constants("tanh")
+    return {ce.N: BASE["N"], ce.K: BASE["K"], ce.m: BASE["m"], ce.eps: BASE["eps"], ce.r: BASE["r"],
+            ce.s0: activation_at_zero("tanh"), ce.s1: d1, ce.s2: d2, ce.x_norm: BASE["x_norm"],
+            ce.alpha(2): BASE["alphas"][0], ce.alpha(3): BASE["alphas"][1]}
+
+
+def test_block_b_is_the_joint_sup_and_below_the_sum_of_the_form():
+    """b = λ_max[[bWW, bHW], [bHW, bHH]] lies between λ_max(M) (the sharpest use of the form) and the sum of all
+    entries of M (the previous b): checked numerically at BASE."""
+    bc = ce.block_constants(2)
+    subs = _subs()
+    M = np.array(bc["M"].subs(subs).evalf(), dtype=float)
+    b = float(bc["b"].subs(subs))
+    assert np.linalg.eigvalsh(M).max() <= b * (1 + 1e-12)
+    assert b < M.sum()

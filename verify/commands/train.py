@@ -43,7 +43,7 @@ from verify.ui import (
     seed_int,
 )
 
-# Small d ≥ N, K, m, small c, large ε and WN rows of norm r = 16 keep β ≈ 1.9 (blocks = 2), so the certified
+# Small d ≥ N, K, m, small c, large ε and WN rows of norm r = 16 keep β ≈ 0.85 (blocks = 2), so the certified
 # η = 1/β still shows the loss falling by orders of magnitude in 2000 steps (~3 s on 2 cores).
 DEFAULTS = {"steps": 2000, "seed": 0, "N": 4, "d": 6, "K": 3, "m": 3, "blocks": 2, "c": 0.2, "eps": 16.0,
             "r": 16.0, "activation": "tanh"}
