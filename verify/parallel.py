@@ -45,7 +45,7 @@ from numerics.blas import blas_single_thread
 from verify.report import Outcome
 from verify.ui import UsageError
 
-CONNECT_TIMEOUT = 8.0  # seconds to reach a Dask scheduler before `--scheduler` is a usage error
+CONNECT_TIMEOUT = 5.0  # seconds to reach a Dask scheduler before `--scheduler` is a usage error
 ATTEMPTS = 2  # a task is run at most twice: once, and once more if its worker died
 MAX_SEEDS = 100_000
 SEED_LIMIT = 2**32
@@ -310,7 +310,11 @@ def _quiet_dask_logs():
 
 
 def connect(address: str, timeout: float | None = None):
-    """A dask.distributed Client for ``address``; UsageError (exit 2) if dask is missing or unreachable."""
+    """A dask.distributed Client for ``address``; UsageError (exit 2) if dask is missing or nothing answers.
+
+    The scheduler is asked for its identity first, within ``timeout`` seconds: a Client that fails
+    half-way would otherwise linger and spend seconds closing itself at exit.
+    """
     try:
         import distributed
     except ImportError:
@@ -319,11 +323,33 @@ def connect(address: str, timeout: float | None = None):
     timeout = CONNECT_TIMEOUT if timeout is None else timeout
     try:
         with _quiet_dask_logs():
-            return distributed.Client(address, timeout=timeout, set_as_default=False)
-    except Exception as exc:  # noqa: BLE001 - OSError, TimeoutError, ValueError (bad address) …
-        reason = (str(exc).splitlines() or [type(exc).__name__])[0]
-        raise UsageError(f"cannot reach a Dask scheduler at {address!r} within {timeout:g} s ({reason}): "
+            kind = _identity(address, timeout).get("type")
+    except Exception as exc:  # noqa: BLE001 - refused, timed out, bad address, not a Dask server …
+        reason = (str(exc).splitlines() or [""])[0] or type(exc).__name__
+        raise UsageError(f"cannot reach a Dask scheduler at {address!r} within {timeout:g} s ({reason}); "
                          "start one with `dask scheduler` and pass its tcp://HOST:PORT") from None
+    if kind != "Scheduler":
+        raise UsageError(f"{address!r} answers, but as a Dask {kind or 'server of unknown type'}, not a scheduler: "
+                         "pass the scheduler's address (`dask scheduler` prints it)")
+    with _quiet_dask_logs():
+        return distributed.Client(address, timeout=timeout, set_as_default=False)
+
+
+def _identity(address: str, timeout: float) -> dict:
+    import asyncio
+
+    from distributed.comm import connect as open_comm
+
+    async def ask() -> dict:
+        comm = await open_comm(address, timeout=timeout)
+        try:
+            await comm.write({"op": "identity", "reply": True})
+            return await comm.read()
+        finally:
+            await comm.close()
+
+    reply = asyncio.run(asyncio.wait_for(ask(), timeout))
+    return reply if isinstance(reply, dict) else {}
 
 
 def run_dask(p: Plan, done: Done, step: Step, client, fn: Callable = run_task) -> None:
@@ -339,7 +365,7 @@ def run_dask(p: Plan, done: Done, step: Step, client, fn: Callable = run_task) -
         return client.submit(fn, task, key=key, pure=False)
 
     submitted = [submit(task, 1) for task in p.tasks]
-    stream = dask_completed(submitted)
+    stream = dask_completed(submitted, loop=client.loop)
     try:
         for future in stream:
             task, attempt = owner[future.key]
