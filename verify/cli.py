@@ -40,10 +40,12 @@ verdicts:
   FAIL                 a shrunk counterexample (re-evaluated at 50 digits: "confirmed genuine", or
                        "not confirmed at high precision" when the check has no 50-digit evaluator);
                        an obligation sympy refuted; a control that stopped refuting; NO TEETH.
-  UNDECIDED            sympy could not decide (its None is never a pass); a float64 violation that
-                       50 digits do not confirm (artefact); a result with no numeric check yet.
+  UNDECIDED            sympy could not decide (its None is never a pass); the budget ended with float64
+                       artefacts only (violations 50 digits do not confirm; listed); a result with no
+                       numeric check yet.
   GAVE UP              too few instances met the check's hypotheses.
-  ERROR                NaN/inf, a floating-point overflow, or a crash inside a check.
+  ERROR                NaN/inf, a floating-point overflow, a crash inside a check, or quantities that
+                       are not precision-consistent (50 digits differ from float64 by > 1e-6 relative).
   REFUTED AS EXPECTED  a negative control found its counterexample (counts as passing).
   A result takes the worst of its parts: ERROR > FAIL > GAVE UP > UNDECIDED > PASS.
 

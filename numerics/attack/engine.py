@@ -2,9 +2,11 @@
 
 ``run_check(check, seed=…, profile=…)`` draws cases from ``check.cases()`` with a hypothesis
 ``given`` seeded by ``seed`` (no example database, no deadline), evaluates ``instances`` weight
-instances of each case in one vectorised call, steers towards the worst ratio with ``target()``,
-and raises on a violation so that hypothesis shrinks the case. The shrunk case is re-evaluated, its
-worst instance is re-evaluated at 50 digits (``check.evaluate_mp``) and called genuine or spurious.
+instances of each case in one vectorised call and steers towards the worst ratio with ``target()``.
+Every float64 violation is re-evaluated at 50 digits (``check.evaluate_mp``, the worst few violating
+instances of the case) before it counts: a genuine one raises so that hypothesis shrinks the case (and
+every shrunk case is confirmed again); a float64 artefact is recorded and the search goes on; 50-digit
+values that disagree with the float64 values of the same instance beyond round-off stop everything.
 
 Verdicts (THEORY.md §3, docs/architecture.md):
 
@@ -12,11 +14,15 @@ Verdicts (THEORY.md §3, docs/architecture.md):
   (max lhs/rhs, or max |lhs − rhs|/|rhs| for identities, over the valid instances with |rhs| > atol).
 * FAIL — a violation (or a control that no longer refutes); genuine at 50 digits, or explicitly
   "not confirmed at high precision" when the check has no 50-digit evaluator.
-* UNDECIDED — float64 found a violation that the 50-digit re-evaluation does not confirm
-  (a float64 artefact: the check's tolerance is too tight for that case). Neither pass nor fail.
+* UNDECIDED — the budget ended with float64 artefacts only: violations in float64 that the 50-digit
+  re-evaluation does not confirm (its values agree with float64 to PRECISION_RTOL and lie on the right
+  side of the bound). They are listed. Neither pass nor fail.
 * GAVE UP — fewer than ``profile.min_valid`` instances met the hypotheses.
-* ERROR — NaN/inf in lhs/rhs of a valid instance, a floating-point overflow/invalid operation, or an
-  exception from the check itself: never a pass.
+* ERROR — NaN/inf in lhs/rhs of a valid instance, a floating-point overflow/invalid operation, an
+  exception from the check itself, or quantities that are not precision-consistent (the 50-digit lhs or
+  rhs differs from the float64 value of the same instance by more than PRECISION_RTOL·max(|lhs|, |rhs|)
+  + atol: round-off cannot explain that, so one of the two evaluations computes something else): never
+  a pass.
 * REFUTED AS EXPECTED — a control (``expect="refuted"``) found its violation (the witness is kept).
 
 Ctrl-C (KeyboardInterrupt) is not caught here: the caller prints what finished.
@@ -46,9 +52,17 @@ MP_DPS = 50
 # A 50-digit violation must exceed this relative margin to count as genuine: bounds that are tight
 # (equality attained) must not be "refuted" by the last of 50 digits.
 MP_RTOL = 1e-30
+# The 50-digit lhs and rhs must agree with the float64 ones of the same instance to this relative
+# tolerance (of max(|lhs|, |rhs|) at 50 digits, plus the check's atol): float64 round-off in the toolkit's
+# quantities is ≤ ~1e-12 relative (tests/numerics/test_precision_consistency.py measures 1.1e-15), so a
+# larger gap means the two evaluations compute different things (e.g. a 50-digit path that returns zeros).
+PRECISION_RTOL = 1e-6
+MAX_CONFIRM = 3  # violating instances of one case re-evaluated at 50 digits (worst ratio first)
+MAX_ARTEFACTS = 20  # artefacts kept for the report (all are counted)
 CONFIRMED = "confirmed genuine"
 SPURIOUS = "spurious (float64 artefact)"
 UNCONFIRMED = "not confirmed at high precision"
+INCONSISTENT = "not precision-consistent (50 digits disagree with float64 beyond round-off)"
 
 
 @dataclass(frozen=True)
@@ -131,6 +145,8 @@ class CheckReport:
     critical_scale: float | None = None
     worst_sides: tuple[float, float] | None = None
     counterexample: Counterexample | None = None
+    artefacts: list[Counterexample] = field(default_factory=list)  # float64 violations 50 digits refuted
+    artefact_count: int = 0
 
     @property
     def ratio_kind(self) -> str:
@@ -191,9 +207,17 @@ def critical_scales(lhs, rhs, rtol: float, atol: float) -> np.ndarray:
 
 # ------------------------------------------------------------------------------------ the search
 class _Violation(Exception):
-    def __init__(self, case, batch: Batch, bad: np.ndarray, lhs, rhs):
+    """A float64 violation, already re-evaluated at 50 digits (``cex.confirmation``) when it could be."""
+
+    def __init__(self, case, cex: Counterexample):
         super().__init__("bound violated")
-        self.case, self.batch, self.bad, self.lhs, self.rhs = case, batch, bad, lhs, rhs
+        self.case, self.cex = case, cex
+
+
+class _Inconsistent(Exception):
+    def __init__(self, case, cex: Counterexample):
+        super().__init__("50-digit values disagree with float64")
+        self.case, self.cex = case, cex
 
 
 class _NonFinite(Exception):
@@ -214,6 +238,9 @@ class _Attack:
         self.worst_sides: tuple[float, float] | None = None
         self.critical = -np.inf
         self.last_case: Any = None
+        self.artefacts: list[Counterexample] = []
+        self.artefact_count = 0
+        self.inconsistent: Counterexample | None = None  # sticks: a later shrink step cannot hide it
 
     def evaluate(self, case) -> tuple[Batch, np.ndarray, np.ndarray, np.ndarray]:
         # over/invalid/divide are errors (a silent inf or NaN would otherwise vanish into a mask);
@@ -256,7 +283,25 @@ class _Attack:
         note(f"{int(valid.sum())} valid instances, worst ratio {worst_here!r}")
         bad = valid & violations(lhs, rhs, chk.relation, self.scale, chk.rtol, chk.atol)
         if bad.any():
-            raise _Violation(case, batch, bad, lhs, rhs)
+            self.confirm(case, batch, bad, lhs, rhs)
+
+    def confirm(self, case, batch: Batch, bad, lhs, rhs) -> None:
+        """Re-evaluate the worst violating instances at 50 digits: raise on a genuine (or unconfirmable)
+        violation or on inconsistent values; return quietly when all of them are float64 artefacts."""
+        r = ratios(lhs, rhs, self.check.relation)
+        idx = np.flatnonzero(bad)
+        order = idx[np.argsort(-np.where(np.isfinite(r[idx]), r[idx], np.finfo(float).max), kind="stable")]
+        for i in order[:MAX_CONFIRM]:
+            cex = _counterexample(self.check, case, batch, int(i), float(lhs[i]), float(rhs[i]), self.scale)
+            if cex.confirmation == INCONSISTENT:
+                self.inconsistent = self.inconsistent or cex
+                raise _Inconsistent(case, cex)
+            if cex.confirmation != SPURIOUS:
+                raise _Violation(case, cex)
+            self.artefact_count += 1
+            if len(self.artefacts) < MAX_ARTEFACTS:
+                self.artefacts.append(cex)
+        note(f"{len(idx)} float64 violations, the worst {min(len(idx), MAX_CONFIRM)} are float64 artefacts")
 
 
 def _hypothesis_settings(profile: Profile) -> settings:
@@ -299,7 +344,9 @@ def run_check(
         with blas_single_thread():  # small batched matrices: one BLAS thread (numerics.blas says why)
             search()
     except _Violation as v:
-        verdict, message, cex = _judge_violation(check, attack, v)
+        verdict, message, cex = _judge_violation(check, v)
+    except _Inconsistent as e:
+        attack.inconsistent = e.cex  # the shrunk one (attack.inconsistent is judged below in any case)
     except _NonFinite as e:
         verdict = ERROR
         message = f"NaN/inf in case {format_case(e.case)}: {e}"
@@ -314,6 +361,12 @@ def run_check(
                         "slips through a mask: guard the operation (np.where with a safe denominator)")
     elapsed = time.perf_counter() - start
 
+    if attack.inconsistent is not None:
+        cex = attack.inconsistent
+        verdict, message = ERROR, _inconsistency_message(cex)
+    elif verdict == PASS and attack.artefacts:
+        verdict, cex = UNDECIDED, attack.artefacts[0]
+        message = _artefacts_message(attack, prof)
     if verdict == PASS:
         if attack.instances < prof.min_valid:
             verdict = GAVE_UP
@@ -337,45 +390,70 @@ def run_check(
         examples=attack.examples, empty_examples=attack.empty,
         critical_scale=float(attack.critical) if np.isfinite(attack.critical) else None,
         worst_sides=attack.worst_sides,
-        counterexample=cex,
+        counterexample=cex, artefacts=list(attack.artefacts), artefact_count=attack.artefact_count,
     )
 
 
-def _judge_violation(check: NumericCheck, attack: _Attack, v: _Violation):
-    """Pick the worst violating instance of the shrunk case, re-evaluate it at 50 digits, decide."""
-    r = ratios(v.lhs, v.rhs, check.relation)
-    idx = np.flatnonzero(v.bad)
-    i = int(idx[np.argmax(np.where(np.isfinite(r[idx]), r[idx], np.finfo(float).max))])
-    instance = v.batch.instance(i)
-    lhs, rhs, scale = float(v.lhs[i]), float(v.rhs[i]), attack.scale
+def _counterexample(check: NumericCheck, case, batch: Batch, i: int, lhs: float, rhs: float,
+                    scale: float) -> Counterexample:
+    """Instance i of a case as a Counterexample, re-evaluated at 50 digits and classified: CONFIRMED,
+    SPURIOUS (agrees with float64, right side of the bound), INCONSISTENT or UNCONFIRMED."""
+    instance = batch.instance(i)
     rel = "≤" if check.relation == "le" else "="
     cex = Counterexample(
-        case=dict(v.case) if isinstance(v.case, dict) else {"case": v.case}, index=i,
+        case=dict(case) if isinstance(case, dict) else {"case": case}, index=i,
         variables={name: format_value(val) for name, val in instance.items()},
         hypotheses=tuple(check.hypotheses),
         inequality=(f"{check.statement}   i.e. lhs {rel} {'rhs' if scale == 1.0 else f'{scale!r}·rhs'}: "
                     f"{lhs!r} {rel} {scale * rhs!r} fails"),
         lhs=lhs, rhs=rhs, scaled_rhs=scale * rhs, bound_scale=scale, confirmation=UNCONFIRMED,
     )
-    if check.evaluate_mp is not None:
-        try:
-            with mpmath.workdps(MP_DPS):
-                lhs_mp, rhs_mp = check.evaluate_mp(instance)
-                lhs_mp, rhs_mp = mpmath.mpf(lhs_mp), mpmath.mpf(rhs_mp)
-                gap = lhs_mp - scale * rhs_mp
-                margin = MP_RTOL * (abs(lhs_mp) + abs(scale * rhs_mp))
-                genuine = abs(gap) > margin if check.relation == "eq" else gap > margin
-                cex.lhs_mp, cex.rhs_mp = mpmath.nstr(lhs_mp, 30), mpmath.nstr(rhs_mp, 30)
-            cex.confirmation = CONFIRMED if genuine else SPURIOUS
-        except Exception as exc:  # noqa: BLE001 - a broken mp evaluator leaves the violation unconfirmed
-            cex.notes.append(f"50-digit re-evaluation raised {type(exc).__name__}: {exc}")
-    controls = check.expect == "refuted"
-    where = f"instance {i} of case {format_case(v.case)}"
-    if cex.confirmation == SPURIOUS:
-        return UNDECIDED, (f"float64 violation at {where} is not confirmed at {MP_DPS} digits "
-                           f"(lhs = {cex.lhs_mp}, rhs = {cex.rhs_mp}): a float64 artefact; the search "
-                           "stopped there, so the bound is neither passed nor refuted"), cex
-    if controls:
+    if check.evaluate_mp is None:
+        return cex
+    try:
+        with mpmath.workdps(MP_DPS):
+            lhs_mp, rhs_mp = check.evaluate_mp(instance)
+            lhs_mp, rhs_mp = mpmath.mpf(lhs_mp), mpmath.mpf(rhs_mp)
+            cex.lhs_mp, cex.rhs_mp = mpmath.nstr(lhs_mp, 30), mpmath.nstr(rhs_mp, 30)
+            allowed = PRECISION_RTOL * max(abs(lhs_mp), abs(rhs_mp)) + check.atol
+            deviation = max(abs(lhs_mp - lhs), abs(rhs_mp - rhs))
+            gap = lhs_mp - scale * rhs_mp
+            margin = MP_RTOL * (abs(lhs_mp) + abs(scale * rhs_mp))
+            genuine = abs(gap) > margin if check.relation == "eq" else gap > margin
+    except Exception as exc:  # noqa: BLE001 - a broken mp evaluator leaves the violation unconfirmed
+        cex.notes.append(f"50-digit re-evaluation raised {type(exc).__name__}: {exc}")
+        return cex
+    if deviation > allowed:
+        cex.confirmation = INCONSISTENT
+        cex.notes.append(f"largest deviation {mpmath.nstr(deviation, 3)} > tolerance {mpmath.nstr(allowed, 3)} "
+                         f"= {PRECISION_RTOL:g}·max(|lhs|, |rhs|) + atol {check.atol:g}")
+    else:
+        cex.confirmation = CONFIRMED if genuine else SPURIOUS
+    return cex
+
+
+def _inconsistency_message(cex: Counterexample) -> str:
+    return (f"the quantities are not precision-consistent: in case {format_case(cex.case)}, instance "
+            f"{cex.index}, float64 gives lhs = {cex.lhs!r}, rhs = {cex.rhs!r} but 50 digits give lhs = "
+            f"{cex.lhs_mp}, rhs = {cex.rhs_mp} — more than round-off explains ({PRECISION_RTOL:g} relative). "
+            "One of the two evaluations computes something else (e.g. a function that is wrong on mpmath "
+            "arrays), so neither verdict can be trusted")
+
+
+def _artefacts_message(attack: _Attack, prof: Profile) -> str:
+    shown = "; ".join(f"case {format_case(c.case)} instance {c.index}: float64 lhs = {c.lhs:.17g}, rhs = "
+                      f"{c.rhs:.17g}, 50 digits lhs = {c.lhs_mp}, rhs = {c.rhs_mp}" for c in attack.artefacts[:5])
+    more = f" (first 5 shown; --json lists {len(attack.artefacts)})" if len(attack.artefacts) > 5 else ""
+    return (f"{attack.artefact_count} float64 violation(s) in {attack.instances} instances, none confirmed at "
+            f"{MP_DPS} digits (float64 artefacts: the tolerance is too tight for them), and no genuine "
+            f"counterexample in the budget ({prof.name}): neither passed nor refuted. {shown}{more}")
+
+
+def _judge_violation(check: NumericCheck, v: _Violation):
+    """The verdict on the (shrunk, already 50-digit-confirmed) violation hypothesis re-raised."""
+    cex = v.cex
+    where = f"instance {cex.index} of case {format_case(v.case)}"
+    if check.expect == "refuted":
         return REFUTED, f"violation found as expected at {where} ({cex.confirmation})", cex
     return FAIL, f"violation at {where} ({cex.confirmation})", cex
 

@@ -7,8 +7,8 @@ from hypothesis import strategies as st
 
 from numerics.attack.check import Batch, NumericCheck
 from numerics.attack.engine import (
-    CONFIRMED, ERROR, FAIL, GAVE_UP, PASS, PROFILES, REFUTED, SPURIOUS, UNCONFIRMED, UNDECIDED,
-    ratios, run_check, run_teeth,
+    CONFIRMED, ERROR, FAIL, GAVE_UP, INCONSISTENT, PASS, PRECISION_RTOL, PROFILES, REFUTED, SPURIOUS,
+    UNCONFIRMED, UNDECIDED, ratios, run_check, run_teeth,
 )
 
 CI = "ci"
@@ -119,8 +119,9 @@ def _half(case, n):
     return Batch(b.lhs, 0.5 * b.rhs, None, b.variables)
 
 
-def test_float_artefact_is_spurious_and_undecided():
-    # (1 + x) − 1 rounds x = 1.5e-16 up to 2.2e-16 in float64; at 50 digits it is exactly x.
+def test_cancellation_beyond_the_declared_atol_is_not_an_artefact_but_an_error():
+    # (1 + x) − 1 rounds x = 1.5e-16 up to 2.2e-16 in float64; at 50 digits it is exactly x. With atol = 0
+    # the check claims lhs to relative round-off; a 50 % disagreement is not round-off: ERROR, not UNDECIDED.
     def rounding(case, n):
         x = np.full(n, 1.5e-16)
         return Batch((1.0 + x) - 1.0, x, None, {"x": x})
@@ -130,9 +131,9 @@ def test_float_artefact_is_spurious_and_undecided():
         return (1 + x) - 1, x
 
     r = run_check(toy(evaluate=rounding, evaluate_mp=exact, rtol=0.0), seed=0, profile=CI)
-    assert r.verdict == UNDECIDED
-    assert r.counterexample.confirmation == SPURIOUS
-    assert "artefact" in r.message
+    assert r.verdict == ERROR
+    assert r.counterexample.confirmation == INCONSISTENT
+    assert "not precision-consistent" in r.message
 
 
 def test_without_mp_evaluator_the_failure_says_unconfirmed():
@@ -189,3 +190,61 @@ def test_profiles_thorough_is_at_least_ten_times_quick():
     assert PROFILES["thorough"].budget >= 10 * PROFILES["quick"].budget
     with pytest.raises(ValueError, match="unknown profile"):
         run_check(toy(), profile="fast")
+
+
+# --- 50-digit confirmation that cannot hide a bug -------------------------------------------------------
+def test_mp_values_that_disagree_with_float64_are_an_error_with_both_sets_of_values():
+    # float64 says x ≤ 1/2 fails for x > 1/2; the "50-digit" evaluator returns zeros (the bug of a
+    # complex step taking .imag of an object array): not an artefact, an inconsistency
+    check = toy(id="toy/zeros-at-50", evaluate=_half, evaluate_mp=lambda v: (mpmath.mpf(0), mpmath.mpf(0)))
+    r = run_check(check, seed=0, profile=CI)
+    assert r.verdict == ERROR
+    assert r.counterexample.confirmation == INCONSISTENT
+    assert "not precision-consistent" in r.message
+    cex = r.counterexample
+    assert f"lhs = {cex.lhs!r}" in r.message and "50 digits give lhs = 0.0, rhs = 0.0" in r.message
+
+
+def test_round_off_sized_disagreement_is_not_an_inconsistency():
+    # 50-digit values off by 0.5·PRECISION_RTOL relative: still consistent, so the violation is genuine
+    off = 1 + mpmath.mpf(PRECISION_RTOL) / 2
+    check = toy(evaluate_mp=lambda v: (mpmath.mpf(float(v["x"])) * off, mpmath.mpf(1)))
+    r = run_check(check, seed=0, profile=CI, bound_scale=0.5)
+    assert r.verdict == FAIL and r.counterexample.confirmation == CONFIRMED
+    # … and at 2·PRECISION_RTOL it is not
+    off2 = 1 + 2 * mpmath.mpf(PRECISION_RTOL)
+    check = toy(evaluate_mp=lambda v: (mpmath.mpf(float(v["x"])) * off2, mpmath.mpf(1)))
+    assert run_check(check, seed=0, profile=CI, bound_scale=0.5).verdict == ERROR
+
+
+def _artefact_or_genuine(case, n):
+    """k < 3: (ab)c = a(bc) fails in float64 only, by one rounding (an artefact: at 50 digits both are the
+    exact product); k = 3: 2(ab)c = a(bc) fails genuinely."""
+    a, b, c = np.random.default_rng(case["seed"]).uniform(1, 2, (3, n))
+    lhs = (a * b) * c * (2 if case["k"] == 3 else 1)
+    return Batch(lhs, a * (b * c), None, {"a": a, "b": b, "c": c, "k": np.full(n, case["k"])})
+
+
+def _artefact_or_genuine_mp(v):
+    a, b, c = (mpmath.mpf(float(v[name])) for name in "abc")
+    return a * b * c * (2 if int(v["k"]) == 3 else 1), a * (b * c)
+
+
+def test_an_artefact_is_recorded_and_the_search_goes_on_to_a_genuine_counterexample():
+    check = toy(id="toy/artefacts-then-genuine", relation="eq", rtol=0.0, evaluate=_artefact_or_genuine,
+                evaluate_mp=_artefact_or_genuine_mp,
+                cases=lambda: st.fixed_dictionaries({"k": st.integers(0, 3), "seed": st.integers(0, 2**32 - 1)}))
+    r = run_check(check, seed=0, profile=CI)
+    assert r.verdict == FAIL and r.counterexample.confirmation == CONFIRMED
+    assert r.counterexample.case["k"] == 3  # shrinking cannot move to an artefact case: each is re-confirmed
+    assert r.artefact_count >= 1 and all(a.confirmation == SPURIOUS for a in r.artefacts)
+
+
+def test_artefacts_only_are_undecided_and_listed():
+    check = toy(id="toy/artefacts-only", relation="eq", rtol=0.0, evaluate=_artefact_or_genuine,
+                evaluate_mp=_artefact_or_genuine_mp,
+                cases=lambda: st.fixed_dictionaries({"k": st.integers(0, 2), "seed": st.integers(0, 2**32 - 1)}))
+    r = run_check(check, seed=0, profile=CI)
+    assert r.verdict == UNDECIDED
+    assert r.artefact_count >= PROFILES[CI].max_examples  # every case had one: the search never stopped
+    assert r.artefacts and "float64 artefacts" in r.message and "50 digits lhs = " in r.message
