@@ -14,8 +14,16 @@
   bound does not stay below the best candidate.
 * relu: sup|σ′| = 1, σ″ is not a bounded function (a Dirac mass at 0): sup|σ″| = inf, "not applicable".
 
+* CERTIFIED (ball arithmetic, theorems.interval; ``certified_sup``): for tanh, sigmoid, softplus a branch and
+  bound of |p(u)| on the closed range of u (x ↦ u maps ℝ onto the open range, so the tails x → ±∞ are its
+  ends); for gelu a branch and bound on [−12, 12] plus the tail bound above evaluated in arb. The result is an
+  enclosure [L, U] (L attained at a witness, U ≥ |σ^(k)| everywhere), width < 1e-15. ``activation_constants``
+  returns U rounded up to a float: the constants β and c_k use are proved upper bounds (status INTERVAL,
+  obligations activation-* of R7), and sympy's exact or scanned value is checked to lie in [L, U].
+
 API: ``activation_expr(name, x)``, ``activation_constants(name) -> (sup_d1, sup_d2)`` (floats, cached),
-``activation_at_zero(name) -> |σ(0)|``, ``sup_derivative(name, order) -> ObligationOutcome``.
+``activation_at_zero(name) -> |σ(0)|``, ``sup_derivative(name, order) -> ObligationOutcome``,
+``certified_sup(name, order) -> dict`` (enclosure), ``certificate_outcome(name) -> ObligationOutcome``.
 """
 
 from __future__ import annotations
@@ -27,6 +35,7 @@ import mpmath
 import numpy as np
 import sympy
 
+from theorems.interval import PREC
 from theorems.result import ObligationOutcome, Status
 
 X = sympy.Symbol("x", real=True)
@@ -195,8 +204,11 @@ def sup_derivative(name: str, order: int) -> ObligationOutcome:
 
 @lru_cache(maxsize=None)
 def activation_constants(name: str) -> tuple[float, float]:
-    """(sup|σ′|, sup|σ″|) as floats; relu gives (1.0, inf)."""
-    return tuple(float(sup_derivative(name, k).value) for k in (1, 2))  # type: ignore[return-value]
+    """(sup|σ′|, sup|σ″|) as floats: the upper ends of the ball-arithmetic certificates (certified_sup), rounded
+    up, so each is a proved upper bound within an ulp of the sup; relu gives (1.0, inf)."""
+    if _check_name(name) == "relu":
+        return tuple(float(sup_derivative(name, k).value) for k in (1, 2))  # type: ignore[return-value]
+    return tuple(certified_sup(name, k)["float"] for k in (1, 2))  # type: ignore[return-value]
 
 
 @lru_cache(maxsize=None)
@@ -207,3 +219,115 @@ def activation_at_zero(name: str) -> float:
 
 def is_smooth(name: str) -> bool:
     return math.isfinite(activation_constants(name)[1])
+
+
+# ---------------------------------------------------------------------------------------------------
+# Certified constants: ball arithmetic (theorems.interval) over the whole real line
+
+CERT_R = 12  # gelu: branch and bound on [−R, R], proved tail bound outside
+CERT_CLAIM_RTOL = 1e-12  # a claimed constant must be ≥ the certified upper end and within this of it
+
+
+def _tail_bound_gelu(order: int):
+    """(bound on |σ^(k)| for |x| ≥ R as an arb, the limits |a ± b| at ±∞ as arbs, text) for gelu (module docstring:
+    σ^(k) = a + bT + (1 − T²)Q(x, T); sech²(s) ≤ 4e^(−2|s|), |T| ≤ 1, x^i e^(−2s(x)) decreasing for x ≥ R)."""
+    from theorems.interval import compile_arb
+
+    s, reason = _odd_increasing_tanh_argument("gelu")
+    f = sympy.diff(activation_expr("gelu"), X, order)
+    parts = split_tanh(f, s)
+    if reason or parts is None:
+        raise ValueError(f"no tail argument for gelu: {reason or 'σ^(k) is not a + bT + (1 − T²)Q'}")
+    a, b, q = parts
+    terms = sympy.Poly(q, X, T).terms()
+    sp0 = sympy.diff(s, X).subs(X, 0)
+    monotone = all(sympy.Integer(CERT_R) > sympy.Integer(i) / (2 * sp0) for (i, _), _c in terms)
+    if not monotone:
+        raise ValueError(f"R = {CERT_R} is too small for the monotone tail argument")
+    R = sympy.Integer(CERT_R)
+    tR = sympy.tanh(s.subs(X, R))
+    decay = 4 * sympy.exp(-2 * s.subs(X, R)) * sum(abs(c) * R**i for (i, _), c in terms)
+    # |a + bT| on T ∈ [tanh s(R), 1] (x ≥ R) and T ∈ [−1, −tanh s(R)] (x ≤ −R): linear in T, max at an end
+    ends = [sympy.Abs(a + b * v) for v in (tR, 1, -tR, -1)]
+    tail = compile_arb(sympy.Max(*ends) + decay, [])()
+    limits = [compile_arb(sympy.Abs(a + b), [])(), compile_arb(sympy.Abs(a - b), [])()]
+    text = (f"tail |x| ≥ {CERT_R}: σ^({order}) = {a} + ({b})·T + (1 − T²)·Q(x, T), T = tanh(s), s = {s}; "
+            f"|σ^({order})| ≤ max|a + bT| + 4e^(−2s(R))·Σ|q_ij|R^i = {tail.str(10)} (each x^i e^(−2s) decreasing for "
+            f"x ≥ R since s′ ≥ s′(0) = {sp0}); limits at ±∞: |a ± b| = {sympy.Abs(a + b)}, {sympy.Abs(a - b)}")
+    return tail, limits, text
+
+
+@lru_cache(maxsize=None)
+def certified_sup(name: str, order: int) -> dict:
+    """Ball-arithmetic enclosure of sup_x |σ^(order)(x)| over ℝ: {"lower", "upper" (arb), "float" (upper end
+    rounded up), "witness", "evidence"}.
+
+    tanh, sigmoid, softplus: σ^(k)(x) = p(u) with u = tanh(x) or sigmoid(x) (sympy, as in sup_derivative), and
+    x ↦ u maps ℝ onto the open interval (lo, hi); |p| is continuous on [lo, hi], so sup over ℝ = max of |p| on
+    [lo, hi] — the tails x → ±∞ are the ends u → lo, hi. Branch and bound on [lo, hi].
+    gelu: branch and bound on [−R, R] plus the proved tail bound of _tail_bound_gelu; the sup is the larger of
+    the two, and the limits |a ± b| at ±∞ are lower bounds.
+    """
+    from theorems.interval import compile_arb, interval, sup_abs, upper_float
+
+    _check_name(name)
+    if name == "relu" or order not in (1, 2):
+        raise ValueError(f"no certificate for {name!r} order {order} (smooth activations, orders 1 and 2)")
+    if name in _REPARAM:
+        inv, lo, hi, how = _REPARAM[name]
+        p = sympy.expand(sympy.simplify(sympy.diff(activation_expr(name), X, order).subs(X, inv)))
+        if not p.is_polynomial(U):
+            raise ValueError(f"{how}: σ^({order}) is not a polynomial in u")
+        out = sup_abs(compile_arb(p, [U]), compile_arb(sympy.diff(p, U), [U]), lo, hi)
+        lower, upper = out["lower"], out["upper"]
+        text = (f"{how}; σ^({order}) = p(u) = {p} (sympy); x ↦ u maps ℝ onto ({lo}, {hi}), so sup over ℝ = max |p| "
+                f"on [{lo}, {hi}] (the ends are the limits x → ±∞); branch and bound on u ∈ [{lo}, {hi}]: "
+                f"{out['boxes']} boxes, witness u = {out['witness'].str(12)}")
+    else:
+        f = sympy.diff(activation_expr(name), X, order)
+        out = sup_abs(compile_arb(f, [X]), compile_arb(sympy.diff(f, X), [X]), -CERT_R, CERT_R)
+        tail, limits, tail_text = _tail_bound_gelu(order)
+        lower, upper = max([out["lower"], *[v.abs_lower() for v in limits]]), max(out["upper"], tail.abs_upper())
+        text = (f"branch and bound on x ∈ [−{CERT_R}, {CERT_R}]: {out['boxes']} boxes, sup there in "
+                f"[{out['lower'].str(20, radius=False)}, {out['upper'].str(20, radius=False)}], witness x = "
+                f"{out['witness'].str(12)}; {tail_text}")
+    enclosure = f"[{lower.str(20, radius=False)}, {upper.str(20, radius=False)}]"
+    text = f"{text}; certified ({PREC}-bit arb balls): sup|σ^({order})| ∈ {enclosure}"
+    return {"lower": lower, "upper": upper, "float": upper_float(upper), "witness": out["witness"],
+            "evidence": text, "enclosure": enclosure, "ball": interval(lower, upper)}
+
+
+def certified_sup_ball(name: str, order: int):
+    """The certified enclosure of sup|σ^(order)| as one arb ball (for ball evaluations of β)."""
+    return certified_sup(name, order)["ball"]
+
+
+def certificate_outcome(name: str, mutant: bool = False) -> ObligationOutcome:
+    """INTERVAL iff each constant the code uses (activation_constants) is the upper end of the certified
+    enclosure of sup|σ′|, sup|σ″| (a valid upper bound within CERT_CLAIM_RTOL of the sup), and sympy's exact
+    or scanned value (sup_derivative) lies inside it; FAILED with the certificate's witness otherwise.
+    ``mutant``: the claimed constants 1 % too small."""
+    from flint import arb
+
+    parts, status = [], Status.INTERVAL
+    for order, claim in zip((1, 2), activation_constants(name)):
+        cert = certified_sup(name, order)
+        claim = claim * 0.99 if mutant else claim
+        lo, up = cert["lower"], cert["upper"]
+        ref = sup_derivative(name, order).value
+        ref_in = lo <= arb(str(sympy.N(ref, 40))) + arb("1e-35") and arb(str(sympy.N(ref, 40))) - arb("1e-35") <= up
+        if not arb(claim) >= up:
+            status = Status.FAILED
+            verdict = (f"claimed sup|σ^({order})| = {claim!r} is below the certified value: |σ^({order})| ≥ "
+                       f"{lo.str(15, radius=False)} at {cert['witness'].str(12)} (refuted)")
+        elif not arb(claim) <= up * (1 + arb(CERT_CLAIM_RTOL)):
+            status = Status.FAILED
+            verdict = f"claimed {claim!r} is a bound but not the sup (> upper end · (1 + {CERT_CLAIM_RTOL:g}))"
+        elif not ref_in:
+            status = Status.FAILED
+            verdict = f"sympy's value {sympy.N(ref, 20)} (sup_derivative) lies outside the enclosure"
+        else:
+            verdict = (f"the code's {claim!r} is the upper end rounded up; sympy's {sympy.N(ref, 20)} "
+                       "(sup_derivative) lies inside")
+        parts.append(f"σ^({order}): {cert['evidence']}; {verdict}")
+    return ObligationOutcome(status, " | ".join(parts), activation_constants(name))

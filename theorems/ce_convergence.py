@@ -5,7 +5,8 @@ H_k = R_k(H_{k−1}) = H_{k−1} + α_k Ŵ_{k,2} σ(Ŵ_{k,1} BN_ε(H_{k−1})), 
 Ŵ_{k,2} ∈ ℝ^{K×m} row-weight-normalised; ℓ = C_CE(H_L). Source: THEORY.md §2, R7 (reconstructed: the
 paper's headline application; every constant below is ours, none is the paper's).
 
-Constants (s0 = |σ(0)|, s1 = sup|σ′|, s2 = sup|σ″| from theorems.activations):
+Constants (s0 = |σ(0)|, s1 = sup|σ′|, s2 = sup|σ″| from theorems.activations: upper ends of ball-arithmetic
+certificates, obligations activation-*):
   c_k   = α_k √(mK) s1/√ε                   ≥ ‖D_H(R_k − I)‖   (‖Ŵ‖ ≤ ‖Ŵ‖_F = √rows, ‖DBN‖ ≤ 1/√ε)
   μ₀    = σ_N(X)² Π_k (1 − c_k)²            ≤ λ_min(K(p)) for every p    (0 if some c_k ≥ 1)
   κ     = η(1 − βη/2) μ₀/N³,   γ = (1 − e^{−Nℓ₀})/ℓ₀,   ℓ_t ≤ 1/(1/ℓ₀ + κγ²t).
@@ -50,7 +51,8 @@ from functools import lru_cache
 import numpy as np
 import sympy
 
-from theorems.activations import activation_at_zero, activation_constants
+from theorems.activations import X as X_ACT
+from theorems.activations import activation_at_zero, activation_constants, activation_expr
 from theorems.bn_bounds import BN_D2_EXACT
 from theorems.residual_block_bounds import BN_D2_SPEC, WN_D2_SPEC, K, N, eps, lam2, m, r, s0, s1, s2
 from theorems.wn_invariance import WN_D2_SHARP
@@ -175,6 +177,36 @@ def numeric_constants(*, sigma_N: float, x_norm: float, N: int, K: int, m: int, 
         out["kappa"] = etaf * (1 - beta_v * etaf / 2) * mu0 / Nf**3
         out["eta_ok"] = etaf < 2 / beta_v
     return out
+
+
+@lru_cache(maxsize=None)
+def _block_balls():
+    from theorems.interval import compile_arb
+
+    bc = block_constants(2)
+    args = (alpha(2), N, K, m, eps, r, s0, s1, s2)
+    return [compile_arb(c_expr(2), args)] + [compile_arb(bc[k], args) for k in BLOCK_KEYS[1:]]
+
+
+def beta_ball(*, x_norm, N: int, K: int, m: int, alphas, eps: float, activation: str, r: float, X=None) -> dict:
+    """β, 2/β, A_L, B_L and the c_k as python-flint balls: every input taken exactly (floats are dyadic
+    rationals), s1, s2 the certified enclosures of sup|σ′|, sup|σ″|, |σ(0)| enclosed by arb, ‖X‖₂ enclosed by
+    spectral_norm_ball when X is given (else x_norm is taken as exact); each ball contains the real-number value
+    of the module docstring's formulas. Also "beta_interval" = (lower, upper) floats rounded outwards."""
+    from flint import arb
+
+    from theorems.activations import certified_sup_ball
+    from theorems.interval import compile_arb, lower_float, spectral_norm_ball, upper_float
+
+    Nf, Kf, mf, epsf, rf, xn, alphas, _, _ = _inputs(1.0, x_norm, N, K, m, alphas, eps, activation, r)
+    xb = spectral_norm_ball(np.asarray(X, dtype=float)) if X is not None else arb(xn)
+    z0 = compile_arb(sympy.Abs(activation_expr(activation).subs(X_ACT, 0)), [])()
+    s1b, s2b = certified_sup_ball(activation, 1), certified_sup_ball(activation, 2)
+    fns = _block_balls()
+    blocks = [dict(zip(BLOCK_KEYS, (f(arb(a_k), Nf, Kf, mf, epsf, rf, z0, s1b, s2b) for f in fns))) for a_k in alphas]
+    A2, B, beta_b = compose(blocks, xb, arb(Nf), lambda z: z.sqrt())
+    return {"beta": beta_b, "eta_max": 2 / beta_b, "A_L": A2.sqrt(), "B_L": B, "x_norm": xb,
+            "c": [bc["c"] for bc in blocks], "beta_interval": (lower_float(beta_b), upper_float(beta_b))}
 
 
 def gamma(loss0: float, N: int) -> float:
@@ -350,6 +382,12 @@ def kappa_sign(mutant: bool = False) -> ObligationOutcome:
                    evidence=f"sympy: η(1 − βη/2) > 0 ⟺ η ∈ {sol} (κ > 0 needs 0 < η < 2/β and μ₀ > 0)")
 
 
+def _activation_certificate(name: str, mutant: bool = False) -> ObligationOutcome:
+    from theorems.activations import certificate_outcome
+
+    return certificate_outcome(name, mutant)
+
+
 def _ob(name: str, description: str, fn, mutant_description: str, *args) -> Obligation:
     return Obligation(name, description, lambda: fn(*args), mutant=lambda: fn(*args, True),
                       mutant_description=mutant_description)
@@ -403,7 +441,10 @@ RESULT = Result(
         _ob("rate-unrolled", "1/ℓ_t ≥ 1/ℓ₀ + κγ²t (rsolve) and the bound → 0", rate_unrolled,
             "increment κγ instead of κγ² (wrong exponent)"),
         _ob("kappa-sign", "η(1 − βη/2) > 0 ⟺ 0 < η < 2/β", kappa_sign, "stated range 0 < η < 1/β (off by 2)"),
-    ),
+    ) + tuple(
+        _ob(f"activation-{a}", f"sup|σ′|, sup|σ″| of {a} over ℝ certified by ball arithmetic (s1, s2 in β)",
+            _activation_certificate, "both claimed constants 1 % too small", a)
+        for a in ("tanh", "sigmoid", "softplus", "gelu")),
     derivation=(
         "R6: GD keeps ⟨∇_w ℓ, w⟩ = 0, so ‖w_{t+1}‖² = ‖w_t‖² + η²‖∇‖² ≥ ‖w_t‖²: trajectory and segments stay in S_r.",
         "Per block on S_r: ‖DŴ‖ ≤ 1/r, ‖D²Ŵ‖ ≤ (2/√3)/r² (R6, sharp; the stated 3/r² is 2.6× loose), ‖BN‖_F ≤ "

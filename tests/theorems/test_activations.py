@@ -91,3 +91,21 @@ def test_values_at_zero_and_errors():
     with pytest.raises(KeyError, match="unknown activation"):
         activation_constants("swish")
     assert set(NAMES) >= {"tanh", "sigmoid", "softplus", "gelu", "relu"}
+
+
+@pytest.mark.parametrize("name", ["tanh", "sigmoid", "softplus", "gelu"])
+def test_certificate_encloses_sympy_value_and_code_float_is_its_upper_end(name):
+    from flint import arb
+
+    from theorems.activations import certificate_outcome, certified_sup
+    from theorems.result import Status
+
+    for k, used in zip((1, 2), activation_constants(name)):
+        cert = certified_sup(name, k)
+        exact = arb(str(sympy.N(sup_derivative(name, k).value, 40)))
+        assert cert["lower"] <= exact + arb("1e-30") and exact - arb("1e-30") <= cert["upper"]
+        assert arb(used) >= cert["upper"] and used == cert["float"]
+        assert cert["upper"] - cert["lower"] < arb("1e-15")
+    assert certificate_outcome(name).status is Status.INTERVAL
+    refuted = certificate_outcome(name, mutant=True)  # the claimed constants 1 % too small
+    assert refuted.status is Status.FAILED and "refuted" in refuted.evidence

@@ -31,7 +31,8 @@ EXPECTED = {
     "lipschitz-composition": {"chain-rule-1d": P, "unrolled": P, "induction-step": P, "ce-constants": P},
     "ce-global-convergence": {"block-dH": D, "block-dW1": D, "block-dW2": D, "block-d2-WW": D, "block-d2-HW": D,
                               "block-d2-HH": D, "quadratic-form-sup": P, "beta-assembled": D, "mu0": D,
-                              "gamma-monotone": P, "recursion-step": P, "rate-unrolled": P, "kappa-sign": D},
+                              "gamma-monotone": P, "recursion-step": P, "rate-unrolled": P, "kappa-sign": D,
+                              **{f"activation-{a}": Status.INTERVAL for a in ("tanh", "sigmoid", "softplus", "gelu")}},
     "skip-mechanism": {"avgpool-1d-isometry": P, "avgpool-2d-isometry": P, "zero-padding-isometry": P,
                        "random-matrix-norm": P},
 }

@@ -138,3 +138,15 @@ def test_block_b_is_the_joint_sup_and_below_the_sum_of_the_form():
     b = float(bc["b"].subs(subs))
     assert np.linalg.eigvalsh(M).max() <= b * (1 + 1e-12)
     assert b < M.sum()
+
+
+@pytest.mark.parametrize("activation", ["tanh", "sigmoid", "softplus", "gelu"])
+def test_beta_ball_encloses_the_float_beta(activation):
+    kw = {k: v for k, v in BASE.items() if k != "sigma_N"} | {"activation": activation}
+    ball = ce.beta_ball(**kw)
+    lo, hi = ball["beta_interval"]
+    beta = ce.numeric_constants(**BASE | {"activation": activation})["beta"]
+    assert lo <= beta * (1 + 1e-14) and beta <= hi * (1 + 1e-14) and hi - lo < 1e-13 * beta
+    X = np.diag([1.5, 1.0, 0.5])[:, :2]  # ‖X‖₂ = 1.5 exactly: the enclosure from X matches x_norm = 1.5
+    with_x = ce.beta_ball(**kw | {"X": X})
+    assert with_x["x_norm"].contains(1.5) and with_x["beta"].overlaps(ball["beta"])

@@ -5,7 +5,8 @@
                  [--kernel-every k] [--momentum μ] [--weight-decay λ] [--json]
 
 certified (default): every hypothesis of R7 must hold (N ≤ d independent inputs, c_k < 1, η < 2/β with β
-from theorems.ce_convergence, plain GD); a failed inequality is a VIOLATION. practical: η (and momentum,
+from theorems.ce_convergence — also checked in ball arithmetic, whose enclosure of β is printed —, plain GD);
+a failed inequality is a VIOLATION. practical: η (and momentum,
 weight decay) may leave the theorem; the same quantities are recorded, each inequality is labelled
 guaranteed or not, and only a guaranteed one can be violated.
 
@@ -152,7 +153,27 @@ def make_instance(args) -> R7Instance:
                     "c": "lower --c/--alpha or raise --eps", "data": "use --N ≤ --d",
                     "gd": "drop --momentum/--weight-decay"}[h.key]
             raise UsageError(f"certified mode needs {h.text}, but {h.detail}: {hint}, or use --mode practical")
+        inst.certificate = certify_step(inst)
+        if not inst.certificate["certified"]:
+            lo, hi = inst.certificate["beta_enclosure"]
+            raise UsageError(f"certified mode needs η < 2/β rigorously, but η = {inst.lr!r} and β ∈ [{lo!r}, {hi!r}] "
+                             f"(ball arithmetic): pass --lr below {2 / hi:.6g}, or use --mode practical")
     return inst
+
+
+def certify_step(inst) -> dict:
+    """β and η·β in ball arithmetic (theorems.ce_convergence.beta_ball; ‖X‖₂ and the activation constants
+    enclosed): the step-size hypothesis η < 2/β holds rigorously iff the ball η·β lies below 2."""
+    from flint import arb
+
+    from theorems.ce_convergence import beta_ball
+    from theorems.interval import upper_float
+
+    ball = beta_ball(x_norm=inst.x_norm, N=inst.N, K=inst.K, m=inst.m, alphas=inst.alphas, eps=inst.eps,
+                     activation=inst.activation, r=inst.r, X=inst.X)
+    prod = arb(inst.lr) * ball["beta"]
+    return {"beta_enclosure": list(ball["beta_interval"]), "eta": inst.lr, "eta_beta_upper": upper_float(prod),
+            "certified": bool(prod < 2)}
 
 
 def _reproduce(args, inst) -> str:
@@ -214,7 +235,8 @@ def run(args, inst: R7Instance, ui: UI) -> int:
     mon = R7Monitor(inst)
     desc = inst.describe()
     ui.emit({"event": "start", "mode": args.mode, "instance": desc,
-             "hypotheses": [vars(h) for h in inst.hypotheses], "reproduce": _reproduce(args, inst)})
+             "hypotheses": [vars(h) for h in inst.hypotheses], "reproduce": _reproduce(args, inst),
+             "beta_certificate": getattr(inst, "certificate", None)})
     every = max(1, args.steps // 50)
     with ui.progress() as bar:
         task = bar.add_task("training", total=args.steps)
@@ -306,6 +328,11 @@ def _print_report(ui, args, inst, hist, outcomes, loss_fit, v_fit, verdict) -> N
     ui.print(f"constants (theorems.ce_convergence): c = {[round(float(v), 4) for v in k['c']]}, "
              f"μ₀ = {float(k['mu0']):.4g}, β = {float(k['beta']):.4g}, 2/β = {float(k['eta_max']):.4g}, "
              f"η = {inst.lr:.4g}, κ = {float(k.get('kappa', float('nan'))):.4g}")
+    cert = getattr(inst, "certificate", None)
+    if cert is not None:
+        lo, hi = cert["beta_enclosure"]
+        ui.print(f"ball arithmetic (python-flint): β ∈ [{lo!r}, {hi!r}], η·β ≤ {cert['eta_beta_upper']!r} < 2: "
+                 "η < 2/β holds rigorously")
     tab = Table(title=f"R7 conclusions, checked at every step ({len(hist)} records, "
                       f"steps 0…{int(hist.step[-1]) if len(hist) else 0})")
     for col in ("inequality", "status", "steps", "worst lhs/rhs", "at step", "first failure"):
