@@ -7,7 +7,7 @@ Sizes: branch width m ∈ {8, 64, 256} × N ∈ {32, 256}, with d = N (independe
 records (‖V‖, WN row norms). "overhead" estimates the fixed Python cost per step by timing the tiniest
 R7 net (d = N = K = m = 2), where the arithmetic is negligible: its share of a step says how much of the
 time is spent outside BLAS. --kernel also times λ_min(K) (eigvalsh of the K·N × K·N tangent kernel) for
-N = 32. Also times the R7 numeric checks in the quick profile. Spec: THEORY.md R7; DEVGUIDE "Speed".
+N = 32. Also times the R7 numeric checks in the quick profile. Spec: docs/theory.md#r7 (ratios taken in one run, never in timed tests).
 
 On a busy 2-core machine a multi-threaded OpenBLAS can slow these small matrix products down by 10×
 or more (threads fight for the cores); compare with OPENBLAS_NUM_THREADS=1.

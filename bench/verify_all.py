@@ -5,7 +5,7 @@
 Runs each registered check once through the attack engine (numerics.attack.engine.run_check) and the
 sympy obligations of every result once, then prints a table sorted by time, slowest first, with
 instances/s, so a slow check is easy to spot. `verify all` must stay well under a minute on 2 cores with
-the default profile (DEVGUIDE "Speed"); timings belong here, not in tests.
+the default profile (the project's speed rule: ratios taken in one run, never in timed tests); timings belong here, not in tests.
 """
 
 from __future__ import annotations

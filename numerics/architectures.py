@@ -40,7 +40,7 @@ def residual_ce_net(d: int, K: int, m: int, blocks: int, alpha, eps: float, acti
     V ∈ ℝ^{K×d} (Dense without bias), Ŵ_{k,1} ∈ ℝ^{m×K}, Ŵ_{k,2} ∈ ℝ^{K×m} weight-normalised row-wise;
     alpha a scalar or one value per block. Layers: [Dense(d, K, bias=False), Residual(branch_k) …];
     parameter order V, then per block branch.1.W (Ŵ₁), branch.3.W (Ŵ₂). X (d, N) -> Z (K, N).
-    THEORY.md R7 (ce-global-convergence); c_k = α_k √(mK) sup|σ′| / √ε must be < 1 for its hypotheses.
+    docs/theory.md#r7 (ce-global-convergence); c_k = α_k √(mK) sup|σ′| / √ε must be < 1 for its hypotheses.
     """
     _check_r7(d, K, m, blocks, eps, alpha)
     alphas = _alphas(alpha, blocks)
@@ -72,7 +72,7 @@ SKIP_VARIANTS = ("a", "b", "c")  # (a) no skips, (b) projection shortcut, (c) pr
 
 def skip_mechanism_net(variant: str, d: int, K: int, width: int, width2: int, eps: float = 1e-5,
                        activation: str = "relu") -> Network:
-    """Dense analogue of the authors' MNIST net (EXPERIMENTS.md §2), R8 variant (a), (b) or (c).
+    """Dense analogue of the authors' MNIST net (docs/theory.md#experiments), R8 variant (a), (b) or (c).
 
     stem Dense(d, w) → pre-activation block [BN, σ, Dense(w, w), BN, σ, Dense(w, w)] (+ identity in b, c)
     → width-changing block [BN, σ, Dense(w, w2), BN, σ, Dense(w2, w2)] with shortcut (a) none,

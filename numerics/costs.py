@@ -1,6 +1,6 @@
 """Costs C(Z) on a logit/output matrix Z of shape (..., K, N) and their gradients ∇C (same shape).
 
-* square:        C(Z) = (1/(2N)) ‖Z − Y‖_F²,             ∇C = (Z − Y)/N          (THEORY.md §1, R2)
+* square:        C(Z) = (1/(2N)) ‖Z − Y‖_F²,             ∇C = (Z − Y)/N          (docs/theory.md#framework, R2)
 * cross-entropy: C(Z) = (1/N) Σ_i [lse(z_i) − z_{y_i,i}],  ∇C = (softmax(Z) − E_y)/N
 
 Cross-entropy uses a log-sum-exp shifted by the column maximum, so logits of ±1e4 give a finite loss

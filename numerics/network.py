@@ -3,11 +3,11 @@
 Every method broadcasts over leading instance axes: p of shape (..., P) and X of shape (d, N) or
 (..., d, N) give Z of shape (..., K, N), losses (...), gradients (..., P), Jacobians (..., K·N, ·).
 Derivatives come from the layers' vector-Jacobian products (reverse mode); a whole Jacobian is one
-backward pass of identity cotangents carried on an extra leading axis. THEORY.md §1 (multilayer, tangent
+backward pass of identity cotangents carried on an extra leading axis. docs/theory.md#framework (multilayer, tangent
 kernel), R1 (∇ℓ = D_pFᵀ ∇C), R3 (layer-wise Jacobians), R6c (Hessian-vector products).
 
 NaN or inf in p or X are not rejected: they propagate to the outputs so that callers can detect and
-report them (DEVGUIDE: NaN/inf are errors, never passes).
+report them (docs/theory.md#verdicts: NaN/inf are errors, never passes).
 """
 
 from __future__ import annotations
@@ -163,7 +163,7 @@ class Network:
         return np.moveaxis(dX.reshape(dX.shape[:-2] + (-1,)), 0, -2)
 
     def tangent_kernel(self, p, X):
-        """K(p) = D_pF D_pFᵀ: shape (..., K·N, K·N) (THEORY.md §1, R1, R3)."""
+        """K(p) = D_pF D_pFᵀ: shape (..., K·N, K·N) (docs/theory.md#framework, R1, R3)."""
         J = self.param_jacobian(p, X)
         return J @ np.swapaxes(J, -1, -2)
 

@@ -1,4 +1,4 @@
-"""Full-batch gradient descent p_{t+1} = p_t − η ∇ℓ(p_t) with per-step records (THEORY.md §1, R7).
+"""Full-batch gradient descent p_{t+1} = p_t − η ∇ℓ(p_t) with per-step records (docs/theory.md#framework, R7).
 
     p, history = gradient_descent(net, p0, X, y, lr=η, steps=T)
 

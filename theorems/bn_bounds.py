@@ -7,7 +7,7 @@ explicit direction, 48/(25√5)/(√N ε) ≈ 0.8587/(√N ε) (BN_D2_LOWER). Th
 48/(25√5)/(√N ε) exactly (BN_D2_EXACT = BN_D2_LOWER, obligation d2-exact-norm): the spec's 6/(√N ε) is true but
 ≈ 7.0× loose, the triangle-inequality constant (12/5)5^{−1/4} ≈ 1.87× loose.
 Shapes: h ∈ ℝ^N (one feature); BN acts row-wise on ℝ^{K×N} and the bounds hold for the block-diagonal
-operator. Source: THEORY.md §2, R6b (derived — ours).
+operator. Source: docs/theory.md#r6b (derived — ours).
 
 Second derivative, with u = Ph (P = I − 11ᵀ/N), s = √(‖u‖²/N + ε):
 D²BN[a,b] = −(Pa uᵀPb + Pb uᵀPa + u aᵀPb)/(N s³) + 3u (uᵀPa)(uᵀPb)/(N² s⁵).
@@ -319,7 +319,7 @@ RESULT = Result(
     id="bn-bounds",
     title="Batch norm has bounded output, first and second derivatives, whatever its input scale",
     provenance="derived",
-    section="THEORY.md §2, R6b",
+    section="docs/theory.md#r6b",
     statement=("Per feature over N samples: ‖BN_ε(h)‖² = N var/(var + ε) < N; ‖D BN_ε(h)‖ = 1/√(var + ε) ≤ "
                "1/√ε (√(var+ε)·DBN has eigenvalues 1, ε/(var+ε), 0); ‖D² BN_ε(h)‖ ≤ 6/(√N ε), and the "
                "tighter derived constant (12/5)·5^{−1/4}/(√N ε) ≈ 1.605/(√N ε); exactly, sup_h ‖D² BN_ε(h)‖ = "

@@ -1,4 +1,4 @@
-"""RESULTS: every result R0–R8 of THEORY.md §2 as a Result record, in spec order.
+"""RESULTS: every result R0–R8 of docs/theory.md#results as a Result record, in spec order.
 
 ``get(result_id)`` raises KeyError naming close matches; ``ids()`` lists the ids.
 """

@@ -4,7 +4,7 @@
 * one sample, c = −log s_y, ∇c = s − e_y:  1 − e^{−c} ≥ c/(1 + c),  ‖s − e_y‖ ≥ 1 − s_y = 1 − e^{−c},
   ‖∇c‖ ≤ √2 (1 − s_y) ≤ √2,  ∇²c = diag(s) − ssᵀ with λ_max ≤ 1/2.
 * mean CE:  ‖∇C‖_F² ≥ (1 − e^{−NC})²/N³.
-Shapes: Z, Y ∈ ℝ^{K×N}; z, s ∈ ℝ^K. Source: THEORY.md §2, R2 (derived — ours, not the paper's).
+Shapes: Z, Y ∈ ℝ^{K×N}; z, s ∈ ℝ^K. Source: docs/theory.md#r2 (derived — ours, not the paper's).
 """
 
 from __future__ import annotations
@@ -120,7 +120,7 @@ RESULT = Result(
     id="cost-bounds",
     title="Gradient bounds for the square and cross-entropy costs",
     provenance="derived",
-    section="THEORY.md §2, R2",
+    section="docs/theory.md#r2",
     statement=("Square: ‖∇C(Z)‖² = (2/N)C(Z). Cross-entropy, one sample: ‖s − e_y‖ ≥ 1 − s_y = 1 − e^{−c} ≥ "
                "c/(1 + c); ‖∇c‖ ≤ √2(1 − s_y) ≤ √2; ∇²c = diag(s) − ssᵀ with λ_max ≤ 1/2. Mean cross-entropy: "
                "‖∇C‖_F² ≥ (1 − e^{−NC})²/N³."),

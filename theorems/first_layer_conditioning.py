@@ -1,7 +1,7 @@
 """R5 first-layer-conditioning: the map V′ ↦ V′X has σ_min = σ_N(X) (N ≤ d, rank X = N), for every V.
 
 Shapes: V ∈ ℝ^{m×d}, X ∈ ℝ^{d×N}; with row-major vec, vec(V′X) = (I_m ⊗ Xᵀ) vec(V′), an mN × md matrix
-whose Gram is I_m ⊗ XᵀX: its singular values are those of X, each m times. Source: THEORY.md §2, R5
+whose Gram is I_m ⊗ XᵀX: its singular values are those of X, each m times. Source: docs/theory.md#r5
 (reconstructed). Sympy builds the map's matrix by differentiating vec(VX), on a symbolic X.
 """
 
@@ -61,7 +61,7 @@ RESULT = Result(
     id="first-layer-conditioning",
     title="The first linear layer's parameter-Jacobian is conditioned by the data alone",
     provenance="reconstructed",
-    section="THEORY.md §2, R5",
+    section="docs/theory.md#r5",
     statement=("For f_1(V, X) = VX with V ∈ ℝ^{m×d}: the map V′ ↦ V′X has σ_min = σ_N(X) when N ≤ d and rank X = N, "
                "independent of V; it is 0 when N > d."),
     latex=r"\sigma_{\min}(V'\mapsto V'X)=\sigma_N(X)\quad(N\le d,\ \mathrm{rank}\,X=N)",

@@ -1,6 +1,6 @@
 """R3 kernel-layerwise: K = Σ_l J_l J_lᵀ,  λ_min(K) ≥ Σ_l σ_min(D_{p_l}f_l)² Π_{k>l} σ_min(D_H f_k)².
 
-J_l = (D_H f_L ⋯ D_H f_{l+1}) D_{p_l} f_l, an (outputs × |p_l|) matrix. Source: THEORY.md §2, R3
+J_l = (D_H f_L ⋯ D_H f_{l+1}) D_{p_l} f_l, an (outputs × |p_l|) matrix. Source: docs/theory.md#r3
 (reconstructed: "regularity in terms of the constituent layers"; the formula is ours).
 Sympy: the block identity for symbolic Jacobian blocks, Weyl for PSD sums on symbolic symmetric 2×2
 matrices, and — labelled as exact rational instances evaluated at 40 digits — the product step
@@ -81,7 +81,7 @@ RESULT = Result(
     id="kernel-layerwise",
     title="The tangent kernel's smallest eigenvalue from the layers' Jacobians",
     provenance="reconstructed",
-    section="THEORY.md §2, R3",
+    section="docs/theory.md#r3",
     statement=("With J_l = (D_H f_L ⋯ D_H f_{l+1}) D_{p_l} f_l: D_pF = [J_1 … J_L], K = Σ_l J_l J_lᵀ and "
                "λ_min(K) ≥ Σ_l σ_min(D_{p_l} f_l)² Π_{k>l} σ_min(D_H f_k)². Useful only when every later "
                "input-Jacobian is onto (square with skip connections)."),

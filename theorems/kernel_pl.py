@@ -1,7 +1,7 @@
 """R1 kernel-pl: ∇ℓ = D_pFᵀ ∇C(F)  ⇒  ‖∇ℓ‖² = ⟨K ∇C, ∇C⟩ ≥ λ_min(K) ‖∇C‖²,  K = D_pF D_pFᵀ.
 
 Shapes: F: ℝ^P → ℝ^{K×N} (flattened, KN outputs), K is KN × KN PSD.
-Source: THEORY.md §2, R1 — the paper's Theorem 2.4 (gist confirmed; provenance "paper").
+Source: docs/theory.md#r1 — the paper's Theorem 2.4 (gist confirmed; provenance "paper").
 Sympy checks the chain rule on an explicit small network, the kernel identity on a symbolic 2×3
 Jacobian, the Rayleigh step for a symbolic symmetric 2×2 kernel, and the square-cost PL identity.
 """
@@ -88,7 +88,7 @@ RESULT = Result(
     id="kernel-pl",
     title="Positive-definite tangent kernel ⇒ PL-type inequality (every critical point is global)",
     provenance="paper",
-    section="THEORY.md §2, R1 (paper Theorem 2.4, gist)",
+    section="docs/theory.md#r1 (paper Theorem 2.4, gist)",
     statement=("For any multilayer F and differentiable cost C, ∇ℓ(p) = D_pF(p)ᵀ∇C(F(p)), hence "
                "‖∇ℓ‖² = ⟨K∇C, ∇C⟩ ≥ λ_min(K)‖∇C‖² with K = D_pF D_pFᵀ. If K ≻ 0 and C is convex, every "
                "critical point of ℓ is a global minimum. Square cost: ‖∇ℓ‖² ≥ (2λ_min(K)/N)ℓ. "

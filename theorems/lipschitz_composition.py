@@ -3,7 +3,7 @@
 Unrolled for h = f_L∘…∘f_1 with ‖Df_l‖ ≤ a_l, Lip(Df_l) ≤ b_l:
   ‖Dh‖ ≤ Π_l a_l,   Lip(Dh) ≤ Σ_l b_l Π_{k<l} a_k² Π_{k>l} a_k.
 Loss: Lip(∇ℓ) ≤ Lip(∇C)‖DF‖² + ‖∇C‖ Lip(DF); mean cross-entropy: ‖∇C‖ ≤ √(2/N), Lip(∇C) ≤ 1/(2N).
-Source: THEORY.md §2, R6c (derived — the framework's curvature calculus, our constants).
+Source: docs/theory.md#r6c (derived — the framework's curvature calculus, our constants).
 """
 
 from __future__ import annotations
@@ -90,7 +90,7 @@ RESULT = Result(
     id="lipschitz-composition",
     title="Curvature calculus: composing derivative and Lipschitz-derivative bounds",
     provenance="derived",
-    section="THEORY.md §2, R6c",
+    section="docs/theory.md#r6c",
     statement=("If ‖Df‖ ≤ a_f, Lip(Df) ≤ b_f and likewise for g, then ‖D(f∘g)‖ ≤ a_f a_g and Lip(D(f∘g)) ≤ b_f a_g² + "
                "a_f b_g; unrolled, Lip(D(f_L∘…∘f_1)) ≤ Σ_l b_l Π_{k<l} a_k² Π_{k>l} a_k. For the loss: Lip(∇ℓ) ≤ "
                "Lip(∇C)‖DF‖² + ‖∇C‖Lip(DF), with ‖∇C‖ ≤ √(2/N), Lip(∇C) ≤ 1/(2N) for mean cross-entropy."),

@@ -1,6 +1,6 @@
 """R0 pl-descent: ℓ(p − η∇ℓ) ≤ ℓ(p) − η(1 − βη/2)‖∇ℓ‖²; with PL, the factor 1 − 2μη(1 − βη/2).
 
-Shapes: p ∈ ℝ^P, ∇ℓ β-Lipschitz on the segments. Source: THEORY.md §2, R0 (reconstructed: the standard
+Shapes: p ∈ ℝ^P, ∇ℓ β-Lipschitz on the segments. Source: docs/theory.md#r0 (reconstructed: the standard
 chain of estimates the paper builds on). Sympy derives the optimal step η = 1/β, the factor 1 − μ/β,
 the step-size window 0 < η < 2/β, and shows the descent lemma is an equality on ℓ(p) = (β/2)p².
 """
@@ -63,7 +63,7 @@ RESULT = Result(
     id="pl-descent",
     title="Descent lemma and linear convergence under a PL inequality",
     provenance="reconstructed",
-    section="THEORY.md §2, R0",
+    section="docs/theory.md#r0",
     statement=("If ∇ℓ is β-Lipschitz on the segments [p_t, p_{t+1}] and 0 < η < 2/β, then "
                "ℓ(p_{t+1}) ≤ ℓ(p_t) − η(1 − βη/2)‖∇ℓ(p_t)‖². If moreover ‖∇ℓ‖² ≥ 2μ(ℓ − ℓ*), then "
                "ℓ_{t+1} − ℓ* ≤ (1 − 2μη(1 − βη/2))(ℓ_t − ℓ*); η = 1/β minimises the factor, giving 1 − μ/β."),

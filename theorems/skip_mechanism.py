@@ -7,7 +7,7 @@
   a = 1/√n: entry variance a²/3, so ‖A‖ ≈ 2√n·a/√3 = 2/√3 ≈ 1.155 (Bai–Yin edge) — R4's Weyl bound
   1 − ‖A‖ is then vacuous; σ_min(I + A) ≈ 0.3 and σ(I + A) ⊂ [0.3, 1.9] are experimental facts, not
   theorems here; σ(I + A) ⊂ [max(0, 1 − ‖A‖), 1 + ‖A‖] is the only bound we state.
-Source: THEORY.md §2, R8 (reconstructed: the causal mechanism; experiments from the authors' code).
+Source: docs/theory.md#r8 (reconstructed: the causal mechanism; experiments from the authors' code).
 """
 
 from __future__ import annotations
@@ -71,7 +71,7 @@ RESULT = Result(
     id="skip-mechanism",
     title="Skip connections raise the smallest singular values of the layers' input-Jacobians",
     provenance="reconstructed",
-    section="THEORY.md §2, R8",
+    section="docs/theory.md#r8",
     statement=("The PL constant of R1/R3 contains Π σ_min(D_H f_k)². A skip replaces D_H g (spectrum reaching ≈ 0) by "
                "I + D_H g (spectrum clustered around 1). At a width change, √s·AvgPool_s (1-D) or s·AvgPool_s (2-D) "
                "have all singular values exactly 1 and zero-padding is isometric, so an identity-like shortcut exists. "

@@ -1,6 +1,6 @@
 """R4 skip-sigma-min: σ_min(I + D_H g) ≥ 1 − ‖D_H g‖ (Weyl); blocks compose to Π_k (1 − c_k).
 
-Shapes: D_H g is an n×n operator on the flattened batch ℝ^{K·N}. Source: THEORY.md §2, R4
+Shapes: D_H g is an n×n operator on the flattened batch ℝ^{K·N}. Source: docs/theory.md#r4
 (reconstructed — the paper has a result of this kind; the wording is ours).
 Sympy proves the reverse-triangle step (via the Lagrange identity) for symbolic 2-vectors, the bound
 exactly on the symbolic family A = t·Rot(θ), exact rational instances (one block, a product of two
@@ -101,7 +101,7 @@ RESULT = Result(
     id="skip-sigma-min",
     title="Skip connections bound σ_min of a block's input-Jacobian away from zero",
     provenance="reconstructed",
-    section="THEORY.md §2, R4",
+    section="docs/theory.md#r4",
     statement=("For f(H) = H + g(H): σ_min(I + D_H g) ≥ 1 − ‖D_H g‖. If sup ‖D_H g‖ ≤ c < 1, the factor is "
                "bounded below by 1 − c everywhere; a product of blocks gives Π_k(1 − c_k). Without the skip, "
                "σ_min(D_H g) can be 0."),

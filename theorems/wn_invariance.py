@@ -1,6 +1,6 @@
 """R6 wn-invariance: ŵ = w/‖w‖, Dŵ = (I − ŵŵᵀ)/‖w‖, ‖D²ŵ‖ ≤ 3/‖w‖²; ⟨∇_wℓ, w⟩ = 0; GD grows ‖w‖.
 
-Shapes: w ∈ ℝ^n (one WN row; a WN matrix is row-wise, block diagonal). Source: THEORY.md §2, R6
+Shapes: w ∈ ℝ^n (one WN row; a WN matrix is row-wise, block diagonal). Source: docs/theory.md#r6
 (reconstructed). Sympy works on symbolic w ∈ ℝ³ and a generic loss f(ŵ) (an undefined sympy Function).
 D²ŵ[a,b] = −(⟨ŵ,a⟩Pb + ⟨ŵ,b⟩Pa + ⟨a,Pb⟩ŵ)/‖w‖², P = I − ŵŵᵀ: three terms of norm ≤ 1/‖w‖² give 3/‖w‖²;
 the quadratic form has the sharper sup ‖D²ŵ[a,a]‖ = (2/√3)/‖w‖² (derived by sympy: WN_D2_SHARP), and since
@@ -134,7 +134,7 @@ RESULT = Result(
     id="wn-invariance",
     title="Weight normalisation: scale invariance, orthogonal gradients, non-decreasing norms",
     provenance="reconstructed",
-    section="THEORY.md §2, R6",
+    section="docs/theory.md#r6",
     statement=("For ŵ = w/‖w‖: Dŵ = (I − ŵŵᵀ)/‖w‖, ‖Dŵ‖ = 1/‖w‖, ‖D²ŵ‖ ≤ 3/‖w‖². A loss depending on w only "
                "through ŵ has ℓ(cw) = ℓ(w), ⟨∇_wℓ, w⟩ = 0, ∇ℓ(cw) = ∇ℓ(w)/c, ∇²ℓ(cw) = ∇²ℓ(w)/c² (c > 0). Under "
                "GD ‖w_{t+1}‖² = ‖w_t‖² + η²‖∇_wℓ‖², so WN row norms never decrease and GD segments stay in S_r."),

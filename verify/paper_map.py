@@ -27,7 +27,7 @@ EXTRA_COVERAGE = {
 
 HEADER = """# Paper map
 
-Every result of the specification (`../shared/spec/THEORY.md` §2) with its provenance, where it lives in
+Every result ([`docs/theory.md`](docs/theory.md#results) has the mathematics) with its provenance, where it lives in
 the code, what sympy discharges, what the numeric layer attacks, and the negative controls.
 Provenance: `paper` = confirmed to be in the paper (only R1, Theorem 2.4, in gist); `reconstructed` = the
 paper has a result of this kind, wording and constants are ours; `derived` = a supporting fact we derived.

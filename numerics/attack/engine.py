@@ -8,7 +8,7 @@ instances of the case) before it counts: a genuine one raises so that hypothesis
 every shrunk case is confirmed again); a float64 artefact is recorded and the search goes on; 50-digit
 values that disagree with the float64 values of the same instance beyond round-off stop everything.
 
-Verdicts (THEORY.md §3, docs/architecture.md):
+Verdicts (docs/theory.md#verdicts, docs/architecture.md):
 
 * PASS — no violation in ``instances`` valid instances; ``worst_ratio`` says how close it came
   (max lhs/rhs, or max |lhs − rhs|/|rhs| for identities, over the valid instances with |rhs| > atol).

@@ -9,7 +9,7 @@ norm(v)                ‖v‖₂ over the last axis
 fro(A)                 ‖A‖_F over the last two axes
 spectral(A)            ‖A‖₂ = σ_max(A)
 singular_values(A)     σ_1 ≥ … ≥ σ_min(m,n) (last axis)
-sigma_min(A)           the min(m, n)-th singular value (THEORY.md §1: 0 if a wide A is not onto)
+sigma_min(A)           the min(m, n)-th singular value (docs/theory.md#framework: 0 if a wide A is not onto)
 eigvalsh(S)            eigenvalues of a symmetric S, ascending (last axis)
 lambda_min(S)          smallest eigenvalue of a symmetric S (e.g. a tangent kernel, R1)
 lambda_max(S)          largest eigenvalue of a symmetric S

@@ -14,7 +14,7 @@
 * ``mp_imag``: imaginary parts of object arrays (complex steps at 50 digits through layers);
   ``mp_hvp``: Hessian-vector products at 50 digits (Network.hvp on mpmath arrays).
 
-THEORY.md R6 (Hessian scaling under WN), R6b (D²BN), R6c (Lip(∇ℓ) ≤ β), §3 (numeric verification).
+docs/theory.md#r6 (Hessian scaling under WN), R6b (D²BN), R6c (Lip(∇ℓ) ≤ β), §3 (numeric verification).
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@
 * networks: ``dense_net`` (plain Dense/activation stack), ``r7_block`` (one R7 residual block
   H + α Ŵ₂ σ(Ŵ₁ BN_ε(H)) as a Network on K×N inputs, or its branch alone with skip=False),
   ``scaled_params`` (net.init rescaled by a per-instance factor).
-* spectra, vectorised over leading axes: ``sigma_min`` (THEORY.md §1 convention: the m-th singular
+* spectra, vectorised over leading axes: ``sigma_min`` (docs/theory.md#framework convention: the m-th singular
   value of an m×n matrix with m ≤ n, 0 when m > n), ``spectral_norm``, ``lambda_min``/``lambda_max``
   (symmetric), ``power_iteration`` (batched, for operators given only as matvecs, e.g. HVPs).
 * 50-digit versions for one instance: ``sigma_min_mp``, ``spectral_norm_mp``, ``lambda_min_mp``,
@@ -28,7 +28,7 @@ from numerics.layers import Activation, Dense
 from numerics.network import Network
 
 SEEDS = st.integers(0, 2**32 - 1)
-ACTIVATIONS = ("tanh", "softplus", "gelu", "sigmoid")  # smooth, bounded σ′ (THEORY.md §1)
+ACTIVATIONS = ("tanh", "softplus", "gelu", "sigmoid")  # smooth, bounded σ′ (docs/theory.md#framework)
 
 
 def log10_scales(lo: float = -6.0, hi: float = 6.0):
@@ -123,7 +123,7 @@ def scaled_params(net: Network, seed: int, n: int, scale) -> np.ndarray:
 
 # --------------------------------------------------------------------------------------- spectra
 def sigma_min(A) -> np.ndarray:
-    """σ_min of (…, m, n) stacks: the m-th singular value if m ≤ n, else 0 (THEORY.md §1)."""
+    """σ_min of (…, m, n) stacks: the m-th singular value if m ≤ n, else 0 (docs/theory.md#framework)."""
     A = np.asarray(A)
     m, n = A.shape[-2:]
     if m > n:
@@ -207,7 +207,7 @@ def sup_abs_dsigma(name: str) -> float:
 
 
 def branch_constant(alpha, m: int, K: int, eps: float, activation: str):
-    """c = α √(mK) sup|σ′| / √ε: the global bound on ‖D_H g‖ of an R7 branch (THEORY.md R4, R7)."""
+    """c = α √(mK) sup|σ′| / √ε: the global bound on ‖D_H g‖ of an R7 branch (docs/theory.md#r4, R7)."""
     return np.asarray(alpha) * np.sqrt(m * K) * sup_abs_dsigma(activation) / np.sqrt(eps)
 
 

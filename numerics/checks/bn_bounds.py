@@ -1,6 +1,6 @@
 """Numeric checks of R6b `bn-bounds` (derived): batch norm is bounded, with bounded derivatives, at any input scale.
 
-THEORY.md §2 R6b, per feature (row) over N samples, BN_ε(h) = (h − h̄)/√(var + ε):
+docs/theory.md#r6b, per feature (row) over N samples, BN_ε(h) = (h − h̄)/√(var + ε):
 
   bn-bounds/norm-identity      ‖BN_ε(H)‖² = Σ_rows N var/(var + ε)                 (identity)
   bn-bounds/norm-bound         ‖BN_ε(H)‖² ≤ K·N                                    (tight as var ≫ ε)

@@ -1,6 +1,6 @@
 """Numeric checks of R2 `cost-bounds` (derived): the cost facts every PL argument of the paper uses.
 
-THEORY.md §2 R2, with s = softmax(z), c = −log s_y:
+docs/theory.md#r2, with s = softmax(z), c = −log s_y:
 
 * square:  ‖∇C(Z)‖_F² = (2/N) C(Z)                                  (identity)
 * one sample:  1 − e^{−c} ≤ ‖s − e_y‖,  c/(1 + c) ≤ 1 − e^{−c}
@@ -283,7 +283,7 @@ CHECKS = [
         hypotheses=("Z ∈ ℝ^{K×N}, 2 ≤ K ≤ 8, 1 ≤ N ≤ 6, |Z| ≤ 1e4", "labels y ∈ {0, …, K−1}^N",
                     "C = mean cross-entropy"),
         rtol=RTOL, atol=ATOL_GAP_SQ,
-        description="c_i ≤ N·C, concavity of 1 − e^{−c}, then Cauchy–Schwarz (THEORY.md R2).",
+        description="c_i ≤ N·C, concavity of 1 − e^{−c}, then Cauchy–Schwarz (docs/theory.md#r2).",
     ),
     NumericCheck(
         id=f"{_R}/ce-grad-no-sqrt2-control", result_id=_R, title="control: ‖s − e_y‖ ≤ 1 − s_y (√2 dropped)",

@@ -1,6 +1,6 @@
 """Numeric checks of R5 `first-layer-conditioning` (reconstructed): σ_min of the map V′ ↦ V′X.
 
-THEORY.md §2 R5. The first layer f₁(V, X) = VX (V ∈ ℝ^{m×d}) has the parameter Jacobian
+docs/theory.md#r5. The first layer f₁(V, X) = VX (V ∈ ℝ^{m×d}) has the parameter Jacobian
 D_V f₁ : V′ ↦ V′X, an (m·N) × (m·d) matrix; σ_min per §1 (the m·N-th singular value, 0 if m·N > m·d).
 
 * first-layer-conditioning/identity   σ_min(D_V f₁) = σ_N(X)  for N ≤ d, rank X = N, any V.

@@ -1,6 +1,6 @@
 """Numeric checks of R3 `kernel-layerwise` (reconstructed): λ_min of the tangent kernel from the layers.
 
-THEORY.md §2 R3. With J_l = (D_H f_L ⋯ D_H f_{l+1}) D_{p_l} f_l, K = Σ_l J_l J_lᵀ and
+docs/theory.md#r3. With J_l = (D_H f_L ⋯ D_H f_{l+1}) D_{p_l} f_l, K = Σ_l J_l J_lᵀ and
 
     B(p) := Σ_l σ_min(D_{p_l} f_l)² Π_{k>l} σ_min(D_H f_k)²  ≤  λ_min(K(p))
 

@@ -1,6 +1,6 @@
 """Numeric checks of R1 `kernel-pl` (paper: Theorem 2.4, gist): the tangent kernel controls the gradient.
 
-THEORY.md §2 R1. ∇ℓ(p) = D_pFᵀ ∇C(F(p)), so with K = D_pF D_pFᵀ:
+docs/theory.md#r1. ∇ℓ(p) = D_pFᵀ ∇C(F(p)), so with K = D_pF D_pFᵀ:
 
 * kernel-pl/identity      ‖∇ℓ‖² = ⟨K ∇C, ∇C⟩                         (identity, both costs)
 * kernel-pl/lambda-min    λ_min(K) ‖∇C‖² ≤ ‖∇ℓ‖²                      (both costs)

@@ -1,6 +1,6 @@
 """Numeric checks of R6c `lipschitz-composition` (derived): the curvature calculus of the framework.
 
-THEORY.md §2 R6c. For h = f∘g with |f′| ≤ a_f, Lip(f′) ≤ b_f (and the same for g):
+docs/theory.md#r6c. For h = f∘g with |f′| ≤ a_f, Lip(f′) ≤ b_f (and the same for g):
 |h′| ≤ a_f a_g and Lip(h′) ≤ b_f a_g² + a_f b_g; unrolled over a chain h = f_L∘…∘f_1 this is the
 recursion a ← a_i·a, b ← b_i·a² + a_i·b. For the loss: ‖∇²ℓ‖ ≤ β on the shell S_r (R7).
 

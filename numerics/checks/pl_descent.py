@@ -1,6 +1,6 @@
 """Numeric checks of R0 `pl-descent` (reconstructed): the descent lemma and the linear rate under PL.
 
-THEORY.md §2 R0. On quadratics f(p) = ½pᵀAp + bᵀp (∇f = Ap + b, ∇f is β-Lipschitz with β = ‖A‖₂
+docs/theory.md#r0. On quadratics f(p) = ½pᵀAp + bᵀp (∇f = Ap + b, ∇f is β-Lipschitz with β = ‖A‖₂
 exactly, so the hypotheses hold globally and can be checked without estimation):
 
 * pl-descent/descent-lemma   η(1 − βη/2)‖∇f(p)‖² ≤ f(p) − f(p − η∇f(p)),   0 < η < 2/β,

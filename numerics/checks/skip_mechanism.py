@@ -1,6 +1,6 @@
 """Numeric checks of R8 `skip-mechanism`: fixed isometric shortcuts, and how an identity path lifts σ_min.
 
-THEORY.md R8 (reconstructed), EXPERIMENTS.md §2:
+docs/theory.md#r8 (reconstructed), docs/theory.md#experiments:
 
 * isometry-singular-values:  σ_k(E) = 1 for every k, E = √s·AvgPool_s (co-isometry, EEᵀ = I) or
   E = ZeroPad (isometric embedding, EᵀE = I), as computed by numerics.layers (E = f(I)).   (identity)

@@ -1,6 +1,6 @@
 """Numeric checks of R4 `skip-sigma-min` (reconstructed): skip connections keep σ_min(D_H f) away from 0.
 
-THEORY.md §2 R4 (and the branch constant of R7). A residual block f(H) = H + g(H) on H ∈ ℝ^{K×N};
+docs/theory.md#r4 (and the branch constant of R7). A residual block f(H) = H + g(H) on H ∈ ℝ^{K×N};
 for R7, g(H) = α Ŵ₂ σ(Ŵ₁ BN_ε(H)) and c = α√(mK) sup|σ′|/√ε (sup|σ′| from theorems.activations).
 
 * skip-sigma-min/weyl-matrix     1 − ‖A‖₂ ≤ σ_min(I + A) for random square A (n ≤ 8), ‖A‖ ∈ 10^[−6, 6].

@@ -1,6 +1,6 @@
 """Numeric checks of R6 `wn-invariance` (reconstructed): weight normalisation makes curvature scale-free.
 
-THEORY.md §2 R6. For ŵ = w/‖w‖ and a loss that sees each WN row w_j only through ŵ_j, with C the
+docs/theory.md#r6. For ŵ = w/‖w‖ and a loss that sees each WN row w_j only through ŵ_j, with C the
 diagonal map scaling every WN row j by c_j > 0 (and leaving V alone):
 
   wn-invariance/scale-invariance     ℓ(Cp) = ℓ(p)                                          (identity)

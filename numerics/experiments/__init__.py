@@ -1,4 +1,4 @@
-"""The R8 experiments (EXPERIMENTS.md §2): the skip-connection mechanism at CPU scale, and A versus I + A.
+"""The R8 experiments (docs/theory.md#experiments): the skip-connection mechanism at CPU scale, and A versus I + A.
 
 * :mod:`numerics.experiments.data`            — N images: synthetic (default) or scikit-learn's 8×8 digits;
 * :mod:`numerics.experiments.random_matrix`   — singular values of A and of I + A (500×500, uniform entries);

@@ -1,4 +1,4 @@
-"""X ∈ ℝ^{d×N}, y ∈ {0,…,9}^N: the N training images of the skip-mechanism experiment (EXPERIMENTS.md §2).
+"""X ∈ ℝ^{d×N}, y ∈ {0,…,9}^N: the N training images of the skip-mechanism experiment (docs/theory.md#experiments).
 
 Shapes: X is ``(d, N)`` float64 (samples are columns), y is ``(N,)`` int64.
 

@@ -1,8 +1,8 @@
 """Histograms of singular values (terminal text and PNG) and loss curves (mean ± std over trials).
 
 Terminal output needs only rich; PNG output needs matplotlib (the ``plots`` extra) and says so clearly
-when it is missing. EXPERIMENTS.md §1–2 (the authors' figures: singular-value histograms per variant,
-averaged over trials and the first 10 steps; loss curves; the A versus I + A illustration), THEORY.md R8.
+when it is missing. docs/theory.md#experiments (the authors' figures: singular-value histograms per variant,
+averaged over trials and the first 10 steps; loss curves; the A versus I + A illustration), docs/theory.md#r8.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""σ(A) versus σ(I + A) for A ∈ ℝ^{m×m} with i.i.d. A_ij ~ U(−1/√m, 1/√m) (THEORY.md R8, EXPERIMENTS.md §1).
+"""σ(A) versus σ(I + A) for A ∈ ℝ^{m×m} with i.i.d. A_ij ~ U(−1/√m, 1/√m) (docs/theory.md#r8, docs/theory.md#experiments).
 
 Shapes: A is ``(m, m)``, m = 500 by default; each spectrum is ``(m,)``, sorted descending.
 

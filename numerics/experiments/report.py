@@ -4,7 +4,7 @@ Shapes: ``sigmas[v]`` is ``(T, S+1, r)`` (trials × steps 0…S × the r singula
 batch Jacobian J, descending), ``losses[v]`` is ``(T, S+1)``; ``v`` runs over the variant keys
 ("a" no skip, "b" projection shortcut, "c" projection plus a fixed isometric map).
 
-R8's prediction (THEORY.md R8, EXPERIMENTS.md §2): from identical initial weights, c ≥ b ≥ a in the
+R8's prediction (docs/theory.md#r8, docs/theory.md#experiments): from identical initial weights, c ≥ b ≥ a in the
 singular values of J and in early training speed (so c ≤ b ≤ a in the loss). The report states what was
 observed, per criterion, and whether the prediction held; a prediction that does not hold on some data
 is a finding, reported as such, never an error.
@@ -21,7 +21,7 @@ VARIANTS = ("a", "b", "c")
 VARIANT_LABELS = {"a": "(a) no skip", "b": "(b) projection shortcut", "c": "(c) projection + isometric map"}
 SHORT_LABELS = {"a": "(a) no skip", "b": "(b) proj.", "c": "(c) proj.+iso."}
 REPORT_STEPS = (0, 10, 30)
-SIGMA_WINDOW = 10  # the authors' histograms average over the first 10 steps (EXPERIMENTS.md §1)
+SIGMA_WINDOW = 10  # the authors' histograms average over the first 10 steps (docs/theory.md#experiments)
 # Means closer than this (relative) are reported as ties; ties agree with a "≥" prediction.
 TIE_RTOL = 1e-12
 

@@ -6,7 +6,7 @@ Shapes: ``sigmas[v]`` (T, S+1, r) descending, ``losses[v]`` (T, S+1); T trials a
 leading instance axis (p of shape (T, P)), the variants in lockstep, so an interrupted run still holds
 every trial and variant up to the last completed step.
 
-EXPERIMENTS.md §2 (dense analogue of the authors' MNIST experiment, §1), THEORY.md R8.
+docs/theory.md#experiments (dense analogue of the authors' MNIST experiment, §1), docs/theory.md#r8.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ DEFAULTS = {"data": "synthetic", "n": 32, "trials": 10, "steps": 30, "lr": 0.1, 
 
 @dataclass
 class Config:
-    """The experiment's settings (defaults: EXPERIMENTS.md §2)."""
+    """The experiment's settings (defaults: docs/theory.md#experiments)."""
 
     data: str = DEFAULTS["data"]
     n: int = DEFAULTS["n"]

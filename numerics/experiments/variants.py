@@ -7,7 +7,7 @@
             shortcut_c = P H + E H with E a fixed isometry (ZeroPad when w2 > w1, √s·AvgPool_s when w1 = s·w2)
     head    BN(w2) → ReLU → Dense(w2 → K)
 
-Shapes: X (d, N) -> Z (K, N); the post-stem Jacobian J is (K·N, w1·N). EXPERIMENTS.md §2, THEORY.md R8.
+Shapes: X (d, N) -> Z (K, N); the post-stem Jacobian J is (K·N, w1·N). docs/theory.md#experiments, docs/theory.md#r8.
 The networks are numerics.architectures.skip_mechanism_net; identical initial weights come from drawing
 variant (c) (which has every parameter) and copying by (layer, name) with architectures.share_params.
 """

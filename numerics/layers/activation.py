@@ -36,7 +36,7 @@ class Activation(Layer):
 
     gelu is the tanh APPROXIMATION 0.5·x·(1 + tanh(√(2/π)(x + 0.044715 x³))), not the erf form
     x·Φ(x) (it is analytic and needs no erf in numpy); softplus(x) = log(1 + eˣ), computed stably.
-    relu is not differentiable at 0 (we use σ′(0) = 0) and not analytic: the theorems (THEORY.md §1)
+    relu is not differentiable at 0 (we use σ′(0) = 0) and not analytic: the theorems (docs/theory.md#framework)
     assume smooth σ with bounded σ′, σ″; relu serves the R8 experiment only.
     Shapes: H (..., n, N) -> (..., n, N). Backward: dH = G ⊙ σ′(H).
     """

@@ -10,7 +10,7 @@ through, so ``dH`` has shape ``(*extra, ..., n_in, N)`` and ``dparams[name]`` ``
 
 Layers use analytic operations only (see numerics.ops), so the same code runs on float64, on
 complex128 (complex-step), and on object arrays of mpmath numbers or sympy expressions.
-Serves THEORY.md §1 (multilayer F = f_L ∘ … ∘ f_1) and the derivative checks of every result.
+Serves docs/theory.md#framework (multilayer F = f_L ∘ … ∘ f_1) and the derivative checks of every result.
 """
 
 from __future__ import annotations

@@ -79,7 +79,7 @@ class WeightNormDense(Layer):
 
     Shapes: W (..., n_out, n_in), H (..., n_in, N) -> (..., n_out, N).
     Derivative of a row: Dŵ = (I − ŵŵᵀ)/‖w‖, so ∂/∂w_j = (g_j − ŵ_j⟨ŵ_j, g_j⟩)/‖w_j‖ for the cotangent
-    g_j of ŵ_j. Serves R6 (wn-invariance) and the R7 residual blocks (THEORY.md §1, §2).
+    g_j of ŵ_j. Serves R6 (wn-invariance) and the R7 residual blocks (docs/theory.md#framework, #r6, #r7).
     """
 
     def __init__(self, n_in: int, n_out: int):

@@ -14,7 +14,7 @@ class BatchNorm(Layer):
     With affine=True: γ ⊙ BN_ε(h) + β (γ, β per feature; the theorems use affine=False).
     Shapes: H (..., features, N) -> (..., features, N); gamma, beta (..., features).
     Backward, per row with x̂ = BN_ε(h), s = √(var + ε):  dh = (g − mean(g) − x̂·mean(g x̂))/s
-    (couples the samples). Serves R6b (bn-bounds) and the R7 residual branches (THEORY.md §1, §2).
+    (couples the samples). Serves R6b (bn-bounds) and the R7 residual branches (docs/theory.md#framework, #r6b, #r7).
     """
 
     def __init__(self, features: int, eps: float = 1e-5, affine: bool = False):

@@ -86,7 +86,7 @@ class Residual(Layer):
               no-skip control (chain_ce_net, R8 variant (a)) then shares the residual net's layout.
     Shapes: (..., n_in, N) -> (..., n_out, N). Backward: sum of the paths' vector-Jacobian products.
     The R7 block is Residual([BatchNorm, WeightNormDense, Activation, WeightNormDense, Scale(α)]):
-    H + α Ŵ₂ σ(Ŵ₁ BN_ε(H)) (THEORY.md R4, R7, R8).
+    H + α Ŵ₂ σ(Ŵ₁ BN_ε(H)) (docs/theory.md#r4, R7, R8).
     """
 
     def __init__(self, branch, shortcut: Layer | None = None, fixed: Layer | None = None, skip: bool = True):

@@ -5,7 +5,7 @@
 * ‖V‖ against log t:          ‖V_t‖ ≈ a + b log t     (b > 0: the first layer runs to infinity, slowly).
 
 Fits use the second half of the run (t ≥ T/2, t ≥ 1), where the asymptotic regime dominates.
-Quality is R² of the fitted line. Shapes: 1-D arrays of equal length. Spec: THEORY.md R7.5.
+Quality is R² of the fitted line. Shapes: 1-D arrays of equal length. Spec: docs/theory.md#r7.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 The float64 values of p and X are taken as exact binary numbers (numerics.ops.to_mp) and pushed through
 the same network code on mpmath object arrays; λ_min uses mpmath.eigsy. Call inside mpmath.workdps(50).
-Shapes: p (P,), X (d, N). Spec: THEORY.md §3 (a counterexample is confirmed at high precision).
+Shapes: p (P,), X (d, N). Spec: docs/theory.md#verdicts (a counterexample is confirmed at high precision).
 """
 
 from __future__ import annotations

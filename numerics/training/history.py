@@ -1,7 +1,7 @@
 """A gradient-descent run's per-step records, saved as ``.npz`` (arrays) plus a JSON summary.
 
 Rows are steps t = 0, …, T (T updates give T + 1 rows; with ``log_every`` k only every k-th row and the
-last are kept). λ_min(K) is NaN on the steps where the kernel was not computed. Spec: THEORY.md R7.
+last are kept). λ_min(K) is NaN on the steps where the kernel was not computed. Spec: docs/theory.md#r7.
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ Writing a guarantee as "guaranteed progress ≤ measured progress" makes ``lhs/r
 measured progress the theorem accounts for, and multiplying rhs by F < 1 (``--bound-scale``) makes
 every bound strictly stronger, so a check with teeth fails once F drops below the worst ratio.
 
-  id            lhs                                   rhs                        conclusion (THEORY.md R7)
+  id            lhs                                   rhs                        conclusion (docs/theory.md#r7)
   wn-monotone   ‖w_{t,j}‖²                            ‖w_{t+1,j}‖²  (worst row)   1, R6
   descent       η(1 − βη/2)‖∇ℓ_t‖²                    ℓ_t − ℓ_{t+1}               2, R0
   kernel        μ₀                                    λ_min(K(p_t))               3, R1–R5

@@ -18,7 +18,7 @@ one float64 trajectory with fixed data, arranged for speed:
 Supported: Dense (with or without bias), WeightNormDense, BatchNorm (affine=False), Activation, Scale and
 Residual blocks whose shortcut is the identity or absent (skip=False) — the R7 networks residual_ce_net
 and chain_ce_net, for every activation. Anything else (the R8 variants, instance axes, complex or
-object arrays) is left to the generic Network path. THEORY.md R7 (the trainer), §1 (the multilayer).
+object arrays) is left to the generic Network path. docs/theory.md#r7 (the trainer), §1 (the multilayer).
 """
 
 from __future__ import annotations

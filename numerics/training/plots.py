@@ -1,7 +1,7 @@
 """Pictures of an R7 run: a 3-panel PNG (matplotlib, the ``plots`` extra) or terminal sparklines.
 
 Panels: loss ℓ_t with the predicted bound b_t (log-log); ‖V_t‖ against log t; λ_min(K(p_t)) with μ₀.
-Spec: THEORY.md R7 (conclusions 3–5).
+Spec: docs/theory.md#r7 (conclusions 3–5).
 """
 
 from __future__ import annotations

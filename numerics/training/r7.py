@@ -6,7 +6,7 @@ Its constants c_k, μ₀, β, κ, the rate bound and γ come from theorems.ce_co
 
 The monitor sees every GD step and evaluates the five conclusions of R7 (numerics.training.inequalities);
 an inequality whose hypotheses held is *guaranteed* (a failure is a VIOLATION of the theorem), otherwise
-its outcome is only reported (practical mode: larger η, momentum, weight decay). THEORY.md R7.
+its outcome is only reported (practical mode: larger η, momentum, weight decay). docs/theory.md#r7.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""R7's registered numeric checks (THEORY.md R7, §3): registration, teeth by hand on a fixed case, 50-digit
+"""R7's registered numeric checks (docs/theory.md#r7, §3): registration, teeth by hand on a fixed case, 50-digit
 agreement on that case, and why the c ≥ 1 and N > d controls are singular.
 
 Pass/teeth on the ci profile and the controls' refutation: test_all_checks.py.

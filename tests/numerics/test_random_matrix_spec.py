@@ -1,4 +1,4 @@
-"""Evidence about R8's random-matrix statement "σ_min(A) below 1e−3" (THEORY.md R8, EXPERIMENTS.md §1).
+"""Evidence about R8's random-matrix statement "σ_min(A) below 1e−3" (docs/theory.md#r8, docs/theory.md#experiments).
 
 For A ∈ ℝ^{500×500} with i.i.d. U(−1/√500, 1/√500) entries, σ_min(A) is of order 1/(√3·500) ≈ 1.15e−3:
 below 1e−3 for many draws but not for all. The spec's sentence is an order of magnitude, not a

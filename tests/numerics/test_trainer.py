@@ -1,4 +1,4 @@
-"""numerics.trainer: plain GD bookkeeping, instance axes, Ctrl-C, NaN, save/load (THEORY.md R7)."""
+"""numerics.trainer: plain GD bookkeeping, instance axes, Ctrl-C, NaN, save/load (docs/theory.md#r7)."""
 
 import json
 

@@ -1,5 +1,5 @@
 """Live R7 checks (numerics.training.r7): a certified run holds everything; the monitor catches violations;
-practical mode labels guarantees honestly (THEORY.md R7)."""
+practical mode labels guarantees honestly (docs/theory.md#r7)."""
 
 import numpy as np
 import pytest

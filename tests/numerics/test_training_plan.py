@@ -1,4 +1,4 @@
-"""numerics.training.plan: the fast GD step gives the reference Network path's numbers (THEORY.md R7)."""
+"""numerics.training.plan: the fast GD step gives the reference Network path's numbers (docs/theory.md#r7)."""
 
 import mpmath
 import numpy as np

@@ -48,7 +48,7 @@ def test_record_is_complete(rid):
     r = get(rid)
     assert r.id == rid
     assert r.provenance == PROVENANCE.get(rid, "reconstructed")
-    assert r.section.startswith("THEORY.md §2, R")
+    assert r.section.startswith("docs/theory.md#r")
     assert r.statement and r.latex and r.title
     assert r.hypotheses and all(h.text and h.why for h in r.hypotheses)
     assert r.derivation and all(isinstance(s, str) and s for s in r.derivation)

@@ -1,4 +1,4 @@
-"""`verify train`: exit codes, JSON lines on every path, --save, --plot fallback, Ctrl-C (THEORY.md R7)."""
+"""`verify train`: exit codes, JSON lines on every path, --save, --plot fallback, Ctrl-C (docs/theory.md#r7)."""
 
 import json
 

@@ -1,4 +1,4 @@
-"""`verify experiment NAME`: the R8 experiments (EXPERIMENTS.md §2, THEORY.md R8).
+"""`verify experiment NAME`: the R8 experiments (docs/theory.md#experiments, docs/theory.md#r8).
 
     verify experiment skip-mechanism [--data synthetic|digits] [--trials T] [--steps S] [--lr η]
                                      [--n N] [--fixed pad|pool] [--seed S] [--save DIR] [--plot DIR] [--json]
@@ -39,7 +39,7 @@ NAMES = ("skip-mechanism", "random-matrix")
 
 
 def build_parser() -> tuple[ArgumentParser, dict[str, ArgumentParser]]:
-    parser = ArgumentParser(prog="verify experiment", description="Run an R8 experiment (EXPERIMENTS.md §2).")
+    parser = ArgumentParser(prog="verify experiment", description="Run an R8 experiment (docs/theory.md#experiments).")
     sub = parser.add_subparsers(dest="name", metavar="NAME", required=True)
     sm = sub.add_parser("skip-mechanism", help="σ of the post-stem Jacobian and loss of variants (a), (b), (c)")
     d = skip.DEFAULTS

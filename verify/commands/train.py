@@ -14,7 +14,7 @@ Exit codes: 0 every checked (guaranteed) inequality held at every step; 1 a viol
 --lr ≥ 2/β in certified mode, a flag so extreme that the constants overflow, an unwritable --save/--plot: all
 refused before training) or a NaN/inf/overflow during the run (ERROR; the report is still printed); 130 Ctrl-C
 (the partial report is printed and saved). Shared with every command: verify/exits.py.
-THEORY.md R7; docs/tutorial.md explains how to read the output.
+docs/theory.md#r7; docs/tutorial.md explains how to read the output.
 """
 
 from __future__ import annotations
@@ -75,7 +75,7 @@ def nonneg_float(text: str) -> float:
 def build_parser() -> ArgumentParser:
     d = DEFAULTS
     p = ArgumentParser(prog="verify train", description="GD on cross-entropy for the R7 network, with R7's "
-                       "conclusions checked at every step (THEORY.md R7; docs/tutorial.md).", epilog=EPILOG,
+                       "conclusions checked at every step (docs/theory.md#r7; docs/tutorial.md).", epilog=EPILOG,
                        formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--mode", choices=("certified", "practical"), default="certified",
                    help="certified: all hypotheses must hold (default); practical: larger η allowed, "
