@@ -37,8 +37,13 @@ def _no_color() -> bool:
 PIPE_WIDTH = 140  # piped output and files: wide enough for the summary tables (terminals keep their width)
 
 
+def _broken_pipe() -> None:
+    raise BrokenPipeError(32, "Broken pipe")
+
+
 def make_console(stderr: bool = False) -> Console:
     console = Console(stderr=stderr, no_color=_no_color(), highlight=False, soft_wrap=False)
+    console.on_broken_pipe = _broken_pipe  # type: ignore[method-assign] # verify.exits decides (rich would exit 1)
     if not console.is_terminal and "COLUMNS" not in os.environ:
         console.width = PIPE_WIDTH
     return console

@@ -21,7 +21,7 @@ TOP = ("docs", "examples", "numerics", "theorems", "verify", "tests", "bench")
 OUTPUTS = {"history.npz", "summary.json", "skip-mechanism.json", "skip-mechanism.md", "skip-mechanism.npz",
            "random-matrix.json", "random-matrix.png", "skip-mechanism.png", "r.html", "report.html", "run.png"}
 OUTSIDE = re.compile(r"THEORY\.md|EXPERIMENTS\.md|DEVGUIDE|\.\./shared|shared/spec")
-PATH = re.compile(r"(?<![\w/.<{-])((?:[\w-]+/)*[\w.-]+\.(?:md|py|png|cfg|toml|html))(#[\w-]+)?(?![\w/])")
+PATH = re.compile(r"(?<![\w/.<{-])((?:[\w-]+/)*[\w.-]+\.(?:md|py|png|cfg|toml))(#[\w-]+)?(?![\w/])")
 LINK = re.compile(r"\]\(([^)\s]+)\)")
 
 
