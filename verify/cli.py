@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
+from pathlib import Path
 from typing import Any
 
 from numerics.attack.engine import DEFAULT_PROFILE, PROFILES
@@ -77,6 +78,8 @@ def build_parser() -> ArgumentParser:
                    help="also rerun each passing check with its bound just below the worst ratio; it must FAIL")
     p.add_argument("--strict", action="store_true", help="exit 1 on UNDECIDED or GAVE UP too")
     p.add_argument("--json", action="store_true", help="one JSON object per result per line on stdout")
+    p.add_argument("--html", metavar="FILE", type=Path, help="also write one self-contained HTML page of the run "
+                   "(summary, statements, hypotheses, obligations, checks, reproduction commands, figures)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
     return p
 
@@ -131,6 +134,12 @@ def _dispatch(args: argparse.Namespace, ui: UI) -> int:
         return explain.main(args.rest[0], ui, seed=args.seed)
     if args.rest:
         raise UsageError(f"unexpected extra argument(s) {' '.join(args.rest)!r} after {target!r}")
+    if args.html is not None:
+        if target in ("list", "explain"):
+            raise UsageError(f"--html writes the report of a run: use it with `verify all` or `verify ID`, not {target!r}")
+        from verify.html_report import check_writable
+
+        check_writable(args.html)  # before any work
     if args.teeth and args.bound_scale != 1.0:
         raise UsageError("--teeth measures the bound as stated: drop --bound-scale "
                          f"{args.bound_scale!r} or --teeth")
@@ -161,7 +170,10 @@ def _dispatch(args: argparse.Namespace, ui: UI) -> int:
 
 
 def _list(ui: UI) -> int:
-    rows = [{"id": e.id, "title": e.title, "provenance": e.provenance, "checks": len(e.checks),
+    from verify.paper_map import SPEC_LABELS
+
+    rows = [{"id": e.id, "label": SPEC_LABELS.get(e.id), "title": e.title, "provenance": e.provenance,
+             "checks": len(e.checks),
              "check_ids": [c.id for c in e.checks]} for e in registry.entries()]
     for row in rows:
         ui.emit(row)
@@ -199,8 +211,26 @@ def _finish(outcomes: list[Outcome], args, ui: UI, interrupted: bool, *, summary
     else:
         for o in outcomes:
             ui.print(detail(o), soft_wrap=True)
+    code = EXIT_INTERRUPTED if interrupted else exit_code(outcomes, strict=args.strict)
+    if getattr(args, "html", None) is not None:
+        _write_html(outcomes, args, ui, code, summary)
     if interrupted:
         ui.error(f"interrupted (Ctrl-C): the report above covers the {len(outcomes)} target(s) that finished",
                  kind="interrupted", finished=[o.id for o in outcomes])
-        return EXIT_INTERRUPTED
-    return exit_code(outcomes, strict=args.strict)
+    return code
+
+
+def _write_html(outcomes: list[Outcome], args, ui: UI, code: int, summary: bool) -> None:
+    from verify import html_report
+
+    seeds = parallel.seeds_of(args)
+    seed = f"seed {seeds[0]}" if len(seeds) == 1 else f"{len(seeds)} seeds {seeds_label(seeds)}"
+    what = "all" if summary else " ".join(o.target or o.id for o in outcomes)
+    title = f"verify {what} — {seed}, profile {args.profile}"
+    command = "verify " + " ".join(sys.argv[1:]) if sys.argv[1:] else "verify"
+    page = html_report.render([o.to_dict() for o in outcomes], title=title, command=command, exit_code=code)
+    try:
+        args.html.write_text(page, encoding="utf-8")
+    except OSError as exc:
+        raise UsageError(f"--html {str(args.html)!r}: cannot write ({exc.strerror})") from None
+    ui.err.print(f"wrote {args.html} ({len(page) // 1024} KiB, self-contained)", markup=False, soft_wrap=True)

@@ -182,17 +182,57 @@ def fmt_num(x: float | None, digits: int = 6) -> str:
     return text
 
 
-def summary_table(outcomes: list[Outcome], title: str = "verify all") -> Table:
-    table = Table(title=title, show_lines=False, header_style="bold")
-    for name, justify in (("result", "left"), ("provenance", "left"), ("symbolic", "left"),
-                          ("numeric", "left"), ("worst lhs/rhs", "right"), ("instances", "right"),
-                          ("time", "right"), ("verdict", "left")):
-        table.add_column(name, justify=justify, no_wrap=name in ("result", "verdict", "instances"))  # type: ignore[arg-type]
-    for o in outcomes:
-        table.add_row(o.id, o.provenance, o.symbolic_summary(), Text(o.numeric_summary(), style=STYLES.get(
-            NOT_YET if o.numeric_missing else "", "")), _summary_ratio(o), f"{o.instances:,}",
-            f"{o.elapsed:.2f}s", styled(o.verdict))
-    return table
+def summary_table(outcomes: list[Outcome], title: str = "verify all") -> "SummaryTable":
+    """The `verify all` table; it picks its layout when printed, from the width it is given."""
+    return SummaryTable(outcomes, title)
+
+
+def _label(o: Outcome) -> str:
+    from verify.paper_map import SPEC_LABELS
+
+    return f"{SPEC_LABELS[o.id]} {o.id}" if o.id in SPEC_LABELS else o.id
+
+
+class SummaryTable:
+    """One row per result. Wide: eight columns, each on one line where it fits. Narrow (e.g. 80 columns):
+    three columns — the result and its provenance; the evidence (sympy, numeric, worst ratio, instances,
+    time) stacked on lines; the verdict — so no column is cut to "pr…"."""
+
+    def __init__(self, outcomes: list[Outcome], title: str):
+        self.outcomes, self.title = outcomes, title
+
+    def wide(self) -> Table:
+        table = Table(title=self.title, show_lines=False, header_style="bold")
+        for name, justify in (("result", "left"), ("provenance", "left"), ("symbolic", "left"),
+                              ("numeric", "left"), ("worst lhs/rhs", "right"), ("instances", "right"),
+                              ("time", "right"), ("verdict", "left")):
+            table.add_column(name, justify=justify, no_wrap=name in ("result", "verdict", "instances"))  # type: ignore[arg-type]
+        for o in self.outcomes:
+            table.add_row(_label(o), o.provenance, o.symbolic_summary(), Text(o.numeric_summary(), style=STYLES.get(
+                NOT_YET if o.numeric_missing else "", "")), _summary_ratio(o), f"{o.instances:,}",
+                f"{o.elapsed:.2f}s", styled(o.verdict))
+        return table
+
+    def narrow(self) -> Table:
+        table = Table(title=self.title, header_style="bold", show_lines=True)
+        table.add_column("result", overflow="fold")
+        table.add_column("evidence", overflow="fold", ratio=1)
+        table.add_column("verdict", no_wrap=True)
+        for o in self.outcomes:
+            evidence = Text.assemble(
+                f"sympy: {o.symbolic_summary()}\n",
+                ("numeric: ", ""), (o.numeric_summary(), STYLES.get(NOT_YET if o.numeric_missing else "", "")),
+                f"\nworst lhs/rhs {_summary_ratio(o)}\n{o.instances:,} instances · {o.elapsed:.2f}s")
+            table.add_row(Text.assemble((_label(o), "bold"), "\n", (o.provenance, "dim")), evidence,
+                          styled(o.verdict))
+        return table
+
+    def __rich_console__(self, console, options):
+        wide = self.wide()
+        # the wide table is used when it can wrap between words without cutting one short ("pr…")
+        lines = console.render_lines(wide, options, pad=False)
+        cut = any("…" in segment.text for line in lines for segment in line)
+        yield self.narrow() if cut else wide
 
 
 def _summary_ratio(o: Outcome) -> str:
@@ -204,12 +244,13 @@ def _summary_ratio(o: Outcome) -> str:
 
 def list_table(rows: list[dict[str, Any]]) -> Table:
     table = Table(title="results and their checks", header_style="bold")
-    for name in ("id", "title", "provenance", "checks"):
-        table.add_column(name, justify="right" if name == "checks" else "left")
+    for name in ("R", "id", "title", "provenance", "checks"):
+        table.add_column(name, justify="right" if name == "checks" else "left",
+                         no_wrap=name in ("R", "id", "checks"), overflow="fold")
     for r in rows:
         n = r["checks"]
-        table.add_row(r["id"], r["title"], r["provenance"], Text(str(n) if n else NOT_YET,
-                                                                  style="" if n else STYLES[NOT_YET]))
+        table.add_row(r.get("label") or "", r["id"], r["title"], r["provenance"],
+                      Text(str(n) if n else NOT_YET, style="" if n else STYLES[NOT_YET]))
     return table
 
 
