@@ -2,7 +2,7 @@
 
 Network (batch matrices, samples are columns): H_1 = VX (V ∈ ℝ^{K×d} raw, X ∈ ℝ^{d×N} fixed),
 H_k = R_k(H_{k−1}) = H_{k−1} + α_k Ŵ_{k,2} σ(Ŵ_{k,1} BN_ε(H_{k−1})), k = 2..L, Ŵ_{k,1} ∈ ℝ^{m×K},
-Ŵ_{k,2} ∈ ℝ^{K×m} row-weight-normalised; ℓ = C_CE(H_L). Source: docs/theory.md#r7 (reconstructed: the
+Ŵ_{k,2} ∈ ℝ^{K×m} row-weight-normalised; ℓ = C_CE(H_L). Source: THEORY.md §2, R7 (reconstructed: the
 paper's headline application; every constant below is ours, none is the paper's).
 
 Constants (s0 = |σ(0)|, s1 = sup|σ′|, s2 = sup|σ″| from theorems.activations: upper ends of ball-arithmetic
@@ -323,7 +323,8 @@ def mu0_value(mutant: bool = False) -> ObligationOutcome:
     for k in range(2, _L_DEMO + 1):
         c_k = rbb.derive()["a"].subs(rbb.al, alpha(k)) - 1  # derived ‖D_H R_k − I‖ bound
         lower *= (1 - c_k**2) if mutant else (1 - c_k)  # Weyl: σ_min(I + E) ≥ 1 − ‖E‖
-    return derived(sympy.expand(lower**2), sympy.expand(mu0_expr(_L_DEMO)), evidence=(
+    # compared expanded (derived simplifies the difference); the stated μ₀ is shown factored, as it is read
+    return derived(sympy.expand(lower**2), mu0_expr(_L_DEMO), evidence=(
         "CITED: λ_min(K) ≥ σ_min(D_V F)² (K = Σ_blocks J_b J_bᵀ ⪰ J_V J_Vᵀ, R3); D_V F = D_H R_L ⋯ D_H R_2 ∘ "
         "(V′ ↦ V′X) with σ_min(V′ ↦ V′X) = σ_N(X) (N ≤ d independent columns, R5), σ_min(AB) ≥ σ_min(A)σ_min(B) "
         "for onto maps (R4) and Weyl σ_min(I + E) ≥ 1 − ‖E‖ with ‖E‖ ≤ a_k − 1 from block-dH; "
@@ -407,7 +408,7 @@ RESULT = Result(
     id="ce-global-convergence",
     title="GD on mean cross-entropy through normalised residual blocks reaches inf ℓ = 0 at rate O(1/t)",
     provenance="reconstructed",
-    section="docs/theory.md#r7",
+    section="THEORY.md §2, R7",
     statement=("For F(p) = R_L∘…∘R_2(VX) with WN residual branches after BN, if N ≤ d inputs are linearly "
                "independent, c_k = α_k√(mK) sup|σ′|/√ε < 1 and 0 < η < 2/β (β = our curvature bound on the "
                "shell S_r), then WN row norms never decrease, ℓ_{t+1} ≤ ℓ_t − η(1 − βη/2)‖∇ℓ_t‖², "

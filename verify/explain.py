@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 import sympy
 from hypothesis import HealthCheck, Phase, find, settings
+from hypothesis.errors import NoSuchExample, Unsatisfiable
 from rich.console import Group
 from rich.text import Text
 
@@ -108,26 +109,67 @@ def _result_sections(result, parts: list) -> dict[str, Any]:
     return out
 
 
-def simplest_case(check: NumericCheck):
-    """The case hypothesis shrinks to when anything goes: small, deterministic, readable."""
-    return find(check.cases(), lambda case: True, settings=settings(
-        database=None, deadline=None, phases=(Phase.generate, Phase.shrink), max_examples=10,
+SEARCH_EXAMPLES = 60  # cases tried for an example that shows the effect (each evaluates LIVE_SEARCH instances)
+LIVE_SEARCH = 16
+
+
+def simplest_case(check: NumericCheck, condition=lambda case: True):
+    """The case hypothesis shrinks to among those meeting ``condition``: small, deterministic, readable."""
+    return find(check.cases(), condition, settings=settings(
+        database=None, deadline=None, phases=(Phase.generate, Phase.shrink), max_examples=SEARCH_EXAMPLES,
         suppress_health_check=list(HealthCheck)))
 
 
-def live_example(check: NumericCheck) -> dict[str, Any]:
-    case = simplest_case(check)
+def _evaluate(check: NumericCheck, case, n: int):
     with np.errstate(over="raise", invalid="raise", divide="raise", under="ignore"):
-        batch = check.evaluate(case, LIVE_INSTANCES)
+        batch = check.evaluate(case, n)
     lhs = np.asarray(batch.lhs, float).reshape(-1)
     rhs = np.asarray(batch.rhs, float).reshape(-1)
     valid = np.ones(lhs.shape, bool) if batch.valid is None else np.asarray(batch.valid, bool).reshape(-1)
-    if not valid.any():
-        return {"case": case, "instance": None}
-    i = int(np.flatnonzero(valid)[0])
+    return batch, lhs, rhs, valid
+
+
+def _trivial(value) -> bool:
+    """An array of ones (a scaling by 1, an identity) shows nothing of the effect a check is about."""
+    a = np.asarray(value)
+    return a.dtype != object and a.size >= 2 and np.issubdtype(a.dtype, np.number) and bool(np.all(a == 1))
+
+
+def _showing(check: NumericCheck, case) -> int | None:
+    """The first instance of ``case`` that shows the check's effect: for a negative control a violation
+    (the counterexample it exists to exhibit), otherwise a valid instance with no trivial (all-ones) input."""
+    try:
+        batch, lhs, rhs, valid = _evaluate(check, case, LIVE_SEARCH)
+    except (ArithmeticError, ValueError):
+        return None
+    r = ratios(lhs, rhs, check.relation)
+    scaled = (1 + check.rtol) if check.relation == "le" else check.rtol
+    for i in np.flatnonzero(valid):
+        if check.expect == "refuted":
+            if r[i] > scaled:
+                return int(i)
+        elif not any(_trivial(v) for v in batch.instance(int(i)).values()):
+            return int(i)
+    return None
+
+
+def live_example(check: NumericCheck) -> dict[str, Any]:
+    note = None
+    try:
+        case = simplest_case(check, lambda c: _showing(check, c) is not None)
+        i = _showing(check, case)
+    except (NoSuchExample, Unsatisfiable):
+        case, i = simplest_case(check), None
+        note = ("no instance violating the bound was drawn in this short search; `verify " + check.id + "` "
+                "attacks it properly" if check.expect == "refuted" else None)
+    batch, lhs, rhs, valid = _evaluate(check, case, LIVE_SEARCH if i is not None else LIVE_INSTANCES)
+    if i is None:
+        if not valid.any():
+            return {"case": case, "instance": None, "note": note}
+        i = int(np.flatnonzero(valid)[0])
     return {"case": case, "instance": i, "variables": {k: format_value(v) for k, v in batch.instance(i).items()},
-            "lhs": float(lhs[i]), "rhs": float(rhs[i]), "ratio": float(ratios(lhs[i:i + 1], rhs[i:i + 1],
-                                                                                check.relation)[0])}
+            "lhs": float(lhs[i]), "rhs": float(rhs[i]), "note": note,
+            "ratio": float(ratios(lhs[i:i + 1], rhs[i:i + 1], check.relation)[0])}
 
 
 def _check_section(check: NumericCheck, parts: list) -> dict[str, Any]:
@@ -149,11 +191,15 @@ def _check_section(check: NumericCheck, parts: list) -> dict[str, Any]:
         info["live_example"] = {"error": f"{type(exc).__name__}: {exc}"}
         return info
     info["live_example"] = live
-    parts.append(Text(f"    live example, simplest case {format_case(live['case'])}:"))
+    parts.append(Text(f"    live example, the simplest case that shows the effect {format_case(live['case'])}:"))
     if live["instance"] is None:
         parts.append(Text("      no instance of it met the hypotheses", style="yellow"))
         return info
     parts += [Text(f"      {k} := {v}") for k, v in live["variables"].items()]
     kind = "lhs/rhs" if check.relation == "le" else "|lhs − rhs|/|rhs|"
     parts.append(Text(f"      lhs = {live['lhs']!r}, rhs = {live['rhs']!r}, {kind} = {live['ratio']:.6g}"))
+    if check.expect == "refuted" and live["ratio"] > 1:
+        parts.append(Text("      the bound fails here, as it must once the hypothesis is dropped", style="dim"))
+    if live.get("note"):
+        parts.append(Text(f"      note: {live['note']}", style="yellow"))
     return info
