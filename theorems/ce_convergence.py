@@ -2,7 +2,7 @@
 
 Network (batch matrices, samples are columns): H_1 = VX (V ∈ ℝ^{K×d} raw, X ∈ ℝ^{d×N} fixed),
 H_k = R_k(H_{k−1}) = H_{k−1} + α_k Ŵ_{k,2} σ(Ŵ_{k,1} BN_ε(H_{k−1})), k = 2..L, Ŵ_{k,1} ∈ ℝ^{m×K},
-Ŵ_{k,2} ∈ ℝ^{K×m} row-weight-normalised; ℓ = C_CE(H_L). Source: THEORY.md §2, R7 (reconstructed: the
+Ŵ_{k,2} ∈ ℝ^{K×m} row-weight-normalised; ℓ = C_CE(H_L). Source: docs/theory.md#r7 (reconstructed: the
 paper's headline application; every constant below is ours, none is the paper's).
 
 Constants (s0 = |σ(0)|, s1 = sup|σ′|, s2 = sup|σ″| from theorems.activations: upper ends of ball-arithmetic
@@ -408,7 +408,7 @@ RESULT = Result(
     id="ce-global-convergence",
     title="GD on mean cross-entropy through normalised residual blocks reaches inf ℓ = 0 at rate O(1/t)",
     provenance="reconstructed",
-    section="THEORY.md §2, R7",
+    section="docs/theory.md#r7",
     statement=("For F(p) = R_L∘…∘R_2(VX) with WN residual branches after BN, if N ≤ d inputs are linearly "
                "independent, c_k = α_k√(mK) sup|σ′|/√ε < 1 and 0 < η < 2/β (β = our curvature bound on the "
                "shell S_r), then WN row norms never decrease, ℓ_{t+1} ≤ ℓ_t − η(1 − βη/2)‖∇ℓ_t‖², "
