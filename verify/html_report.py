@@ -71,13 +71,14 @@ def _figures() -> list[tuple[str, str, str]]:
     return out
 
 
-def _hypotheses(rid: str) -> list[tuple[str, str]]:
+def _record(rid: str):
+    """The theorems record of a result (hypotheses, derivation), or None (a check, a lemma, no record yet)."""
     from verify import registry
 
     for entry in registry.entries():
-        if entry.id == rid and entry.result is not None:
-            return [(h.text, h.why) for h in entry.result.hypotheses]
-    return []
+        if entry.id == rid:
+            return entry.result
+    return None
 
 
 def summary(outcomes: list[dict[str, Any]]) -> str:
@@ -127,10 +128,14 @@ def result_section(o: dict[str, Any]) -> str:
            f'{o["elapsed"]:.2f}s</p>']
     if o.get("statement"):
         out.append(f'<p class="statement"><b>Statement.</b> {_e(o["statement"])}</p>')
-    hyps = _hypotheses(o["id"]) if o.get("kind") == "result" else []
-    if hyps:
+    record = _record(o["id"]) if o.get("kind") == "result" else None
+    if record is not None and record.hypotheses:
         out.append("<h3>Hypotheses, and why each is needed</h3><ol class=\"hypotheses\">")
-        out += [f'<li>{_e(t)} <span class="why">— why: {_e(w)}</span></li>' for t, w in hyps]
+        out += [f'<li>{_e(h.text)} <span class="why">— why: {_e(h.why)}</span></li>' for h in record.hypotheses]
+        out.append("</ol>")
+    if record is not None and record.derivation:
+        out.append("<h3>Derivation</h3><ol class=\"derivation\">")
+        out += [f"<li>{_e(step)}</li>" for step in record.derivation]
         out.append("</ol>")
     if o.get("obligations"):
         out.append("<h3>Symbolic obligations (sympy)</h3><table class=\"obligations\"><thead><tr><th>obligation"

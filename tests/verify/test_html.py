@@ -84,6 +84,7 @@ def test_all_html_matches_json_and_needs_no_network(capsys, tmp_path, fake_regis
         for ob in o["obligations"]:
             assert page.obligations[ob["name"]][1] == ob["status"]
     assert "needed for the bound" in text  # the hypotheses and why each is needed (fake registry's record)
+    assert "step one" in text and "step two" in text  # and the derivation
 
 
 def test_figures_are_embedded_as_png_data(capsys, tmp_path, fake_registry):

@@ -46,3 +46,10 @@ def test_list_on_80_columns_shows_r_numbers_and_cuts_nothing(capsys, monkeypatch
                        ("R7", "ce-global-convergence"), ("R8", "skip-mechanism")):
         assert any(label in line and rid in line for line in lines), (label, rid)
     assert "first-layer-conditioning" in rows
+
+
+def test_train_report_on_80_columns_cuts_nothing(capsys, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "80")
+    assert cli.main(["train", "--steps", "5"]) == 0
+    lines = table_lines(capsys.readouterr().out)
+    assert lines and all(len(line) <= 80 for line in lines) and "…" not in "\n".join(lines)

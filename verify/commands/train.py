@@ -336,7 +336,7 @@ def _print_report(ui, args, inst, hist, outcomes, loss_fit, v_fit, verdict) -> N
     tab = Table(title=f"R7 conclusions, checked at every step ({len(hist)} records, "
                       f"steps 0…{int(hist.step[-1]) if len(hist) else 0})")
     for col in ("inequality", "status", "steps", "worst lhs/rhs", "at step", "first failure"):
-        tab.add_column(col)
+        tab.add_column(col, overflow="fold")  # 80 columns: wrap, never cut a formula short
     for o in outcomes:
         d = o.as_dict()
         tab.add_row(SHORT[o.name], d["status"], str(d["steps_checked"]),
