@@ -76,7 +76,7 @@ def build_parser() -> ArgumentParser:
                    help="multiply every bound's rhs by F > 0 (F < 1 strengthens it: checks must then fail)")
     p.add_argument("--teeth", action="store_true",
                    help="also rerun each passing check with its bound just below the worst ratio; it must FAIL")
-    p.add_argument("--strict", action="store_true", help="exit 1 on UNDECIDED or GAVE UP too")
+    p.add_argument("--strict", action="store_true", help="exit 1 (not 3) on UNDECIDED or GAVE UP")
     p.add_argument("--json", action="store_true", help="one JSON object per result per line on stdout")
     p.add_argument("--html", metavar="FILE", type=Path, help="also write one self-contained HTML page of the run "
                    "(summary, statements, hypotheses, obligations, checks, reproduction commands, figures)")
@@ -199,8 +199,9 @@ def obligation_records(result: Any) -> list[ObligationRecord]:
 
 
 def _finish(outcomes: list[Outcome], args, ui: UI, interrupted: bool, *, summary: bool) -> int:
+    code = EXIT_INTERRUPTED if interrupted else exit_code(outcomes, strict=args.strict)
     for o in outcomes:
-        ui.emit(o.to_dict())
+        ui.emit({**o.to_dict(), "exit_code": code})
     if summary:
         seeds = parallel.seeds_of(args)
         seed = f"seed {seeds[0]}" if len(seeds) == 1 else f"{len(seeds)} seeds {seeds_label(seeds)}"
@@ -211,7 +212,6 @@ def _finish(outcomes: list[Outcome], args, ui: UI, interrupted: bool, *, summary
     else:
         for o in outcomes:
             ui.print(detail(o), soft_wrap=True)
-    code = EXIT_INTERRUPTED if interrupted else exit_code(outcomes, strict=args.strict)
     if getattr(args, "html", None) is not None:
         _write_html(outcomes, args, ui, code, summary)
     if interrupted:

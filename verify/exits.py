@@ -1,8 +1,9 @@
 """The one place that decides how a `verify` command ends: exit code and the last line on stderr.
 
 Every command (`verify all|list|explain|ID|lemma.py`, `verify train`, `verify experiment`) runs inside
-``guarded``. A command returns its own verdict code (0 passed, 1 a FAIL, 2 an ERROR, 130 interrupted with a
-partial report); what escapes it is mapped here, once, for all commands:
+``guarded``. A command returns its own verdict code (0 passed, 1 a FAIL, 2 an ERROR, 3 inconclusive —
+UNDECIDED or GAVE UP —, 130 interrupted with a partial report); what escapes it is mapped here, once, for
+all commands:
 
 =====================  ====  =============================================================================
 what happened          code  what is printed
@@ -29,11 +30,13 @@ EXIT_PIPE = 141  # 128 + SIGPIPE: the reader of stdout closed it; we stop quietl
 
 EXIT_CODES_HELP = """\
 exit codes:
-  0    no FAIL and no ERROR (UNDECIDED / GAVE UP are reported; --strict turns them into 1)
+  0    every check passed and every control refuted as expected
   1    a FAIL (a violated bound, a refuted obligation, a control that stopped refuting, NO TEETH)
   2    bad usage (the message names the bad value and the fix), an ERROR (NaN/inf, overflow,
-       a crash inside a check) or an internal error (VERIFY_DEBUG=1 shows the traceback);
-       also when stdout is closed
+       a crash inside a check, quantities not precision-consistent at 50 digits) or an internal
+       error (VERIFY_DEBUG=1 shows the traceback); also when stdout is closed
+  3    inconclusive: UNDECIDED or GAVE UP somewhere and nothing failed (--strict makes it 1);
+       with --json every result line carries the run's "exit_code"
   130  interrupted with Ctrl-C (the results that finished are still reported)
   141  the reader of stdout went away (e.g. `| head -1`): nothing more is written
 """

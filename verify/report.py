@@ -148,14 +148,14 @@ class Outcome:
 
 
 def exit_code(outcomes: list[Outcome], strict: bool = False) -> int:
-    """0 nothing failed, 1 a FAIL (or, with strict, UNDECIDED / GAVE UP), 2 an ERROR."""
+    """0 everything passed, 1 a FAIL, 2 an ERROR, 3 inconclusive (UNDECIDED / GAVE UP; 1 with strict)."""
     verdicts = {o.verdict for o in outcomes}
     if ERROR in verdicts:
         return 2
     if FAIL in verdicts:
         return 1
-    if strict and verdicts & {UNDECIDED, GAVE_UP}:
-        return 1
+    if verdicts & {UNDECIDED, GAVE_UP}:
+        return 1 if strict else 3
     return 0
 
 

@@ -3,7 +3,8 @@
 Every `verify` sub-command goes through these so that the whole tool behaves the same way:
 
 * exit codes follow ruff/mypy: ``EXIT_OK`` 0 (all passed), ``EXIT_FAIL`` 1 (a check failed),
-  ``EXIT_USAGE`` 2 (bad usage or internal error);
+  ``EXIT_USAGE`` 2 (bad usage, an ERROR verdict or internal error), ``EXIT_INCONCLUSIVE`` 3 (UNDECIDED or
+  GAVE UP: neither passed nor failed — never 0, so a script cannot mistake it for success);
 * human output goes to stdout as rich renderables, progress and diagnostics to stderr;
   ``NO_COLOR`` (https://no-color.org) and non-terminals get plain text;
 * with ``--json`` stdout carries only JSON objects, one per line, on every path, errors included.
@@ -23,6 +24,7 @@ from rich.console import Console
 EXIT_OK = 0
 EXIT_FAIL = 1
 EXIT_USAGE = 2
+EXIT_INCONCLUSIVE = 3  # UNDECIDED / GAVE UP somewhere, nothing failed
 EXIT_INTERRUPTED = 130  # Ctrl-C: the partial report is printed (and saved where a command saves)
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from verify import cli, parallel
-from verify.ui import EXIT_FAIL, EXIT_OK, EXIT_USAGE
+from verify.ui import EXIT_FAIL, EXIT_INCONCLUSIVE, EXIT_OK, EXIT_USAGE
 
 ROOT = Path(__file__).resolve().parents[2]
 CI = ["--profile", "ci", "--no-progress"]
@@ -90,11 +90,12 @@ def test_teeth_on_cost_bounds(capsys, fake_registry):
 
 def test_all_summary_not_yet_and_undecided(capsys, fake_registry):
     code, out, _ = run(capsys, "all", *CI)
-    assert code == EXIT_OK  # UNDECIDED is reported but is not a failure …
+    assert code == EXIT_INCONCLUSIVE  # UNDECIDED is neither a failure nor a pass: exit 3 …
     assert "not yet" in out and "UNDECIDED" in out and "toy-empty" in out
     code, _, _ = run(capsys, "all", "--strict", *CI)
-    assert code == EXIT_FAIL  # … unless --strict
+    assert code == EXIT_FAIL  # … or 1 with --strict
     code, out, _ = run(capsys, "all", "--json", *CI)
+    assert {line["exit_code"] for line in json_lines(out)} == {EXIT_INCONCLUSIVE}
     verdicts = {line["id"]: line["verdict"] for line in json_lines(out)}
     assert verdicts == {"cost-bounds": "PASS", "toy-proved": "PASS", "toy-undecided": "UNDECIDED",
                         "toy-empty": "UNDECIDED"}

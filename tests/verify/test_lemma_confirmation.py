@@ -88,3 +88,46 @@ def test_quantities_that_differ_at_50_digits_are_an_error_exit_2_with_both_value
     out = capsys.readouterr().out
     assert "not precision-consistent" in out and "50-digit re-evaluation: lhs = " in out
 
+
+
+# --- inconclusive is never exit 0 ----------------------------------------------------------------------
+GAVE_UP_LEMMA = '''
+    import sympy
+    from verify.lemma import Lemma
+    x = sympy.Symbol("x", real=True)
+    LEMMA = Lemma(name="never-admissible", lhs=x, relation="<=", rhs=1, hypotheses=(x > 2,),
+                  sample=lambda case, n, rng: {"u": rng.uniform(0, 1, n)}, quantities=lambda v: {"x": v["u"]})
+'''
+
+ARTEFACT_LEMMA = '''
+    import sympy
+    from verify.lemma import Lemma
+    a, b = sympy.symbols("ab_c a_bc", positive=True)
+
+    def sample(case, n, rng):
+        return {"u": rng.uniform(1, 2, (n, 3))}
+
+    def quantities(v):
+        u = v["u"]
+        x, y, z = u[..., 0], u[..., 1], u[..., 2]
+        return {"ab_c": (x * y) * z, "a_bc": x * (y * z)}  # one rounding apart in float64, equal at 50 digits
+
+    LEMMA = Lemma(name="associativity", lhs=a, relation="=", rhs=b, sample=sample, quantities=quantities, rtol=0.0)
+'''
+
+
+def test_a_lemma_that_only_gave_up_exits_3(capsys, tmp_path):
+    assert cli.main([_write(tmp_path, GAVE_UP_LEMMA), *CI]) == 3
+    check = _check_line(capsys)
+    assert check["verdict"] == "GAVE UP" and check["instances"] == 0
+
+
+def test_float64_artefacts_only_are_undecided_exit_3_and_listed(capsys, tmp_path):
+    path = _write(tmp_path, ARTEFACT_LEMMA)
+    assert cli.main([path, *CI]) == 3
+    (line,) = [json.loads(s) for s in capsys.readouterr().out.splitlines()]
+    assert line["exit_code"] == 3 and line["verdict"] == "UNDECIDED"
+    check = line["checks"][0]
+    assert check["artefact_count"] >= 15 and check["artefacts"]  # every case had some: the search went on
+    assert "float64 artefacts" in check["message"]
+    assert cli.main([path, "--strict", *CI]) == 1
