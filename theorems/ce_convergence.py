@@ -262,8 +262,11 @@ def block_bound(key: str, mutant: bool = False) -> ObligationOutcome:
         how = (f"PROVED by sympy.diff: d/dt R(t), bounded term by term, is P = {d['P']}; the coefficient of "
                f"{_FIRST[key]} is {key}")
     else:
-        how = (f"PROVED by sympy.diff: d²/dt² R(t), bounded term by term, is the quadratic form Q = {d['Q']}; "
-               f"{_GROUPING[key]}")
+        M = d["M"].subs(rbb.al, alpha(2))
+        entries = {"bWW": ((0, 0), (0, 1), (1, 1)), "bHW": ((0, 2), (1, 2)), "bHH": ((2, 2),)}[key]
+        shown = ", ".join(f"M{i + 1}{j + 1} = {sympy.factor(M[i, j])}" for i, j in entries)
+        how = (f"PROVED by sympy.diff: d²/dt² R(t), bounded term by term, is a quadratic form Q = [x₁ x₂ u] M "
+               f"[x₁ x₂ u]ᵀ ({len(sympy.Add.make_args(d['Q']))} monomials) with {shown}; {_GROUPING[key]}")
     return _derived_fast(value, block_constants(2)[key], evidence=f"{how}; {_CITED} (k = 2; every k alike)")
 
 
