@@ -6,7 +6,10 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from numerics.layers import Activation, AvgPool, BatchNorm, Dense, Residual, Scale, WeightNormDense, ZeroPad
+from numerics.layers import (
+    Activation, AvgPool, AvgPool2d, BatchNorm, BatchNorm2d, ChannelPad, Conv2d, Dense, Flatten, Residual, Scale,
+    Sequential, WeightNormDense, ZeroPad,
+)
 from numerics.network import Network
 
 
@@ -104,6 +107,51 @@ def skip_mechanism_net(variant: str, d: int, K: int, width: int, width2: int, ep
               BatchNorm(w2, eps), Activation(activation), Dense(w2, K)]
     net = Network(layers, description=f"skip_mechanism_net({variant!r}, d={d}, K={K}, width={w}, width2={w2})")
     net.architecture = dict(kind=f"skip-{variant}", d=d, K=K, width=w, width2=w2, eps=eps, activation=activation)
+    return net
+
+
+CONV_INPUT = (1, 28, 28)  # the authors' MNIST images (C, H, W)
+
+
+def conv_skip_mechanism_net(variant: str, eps: float = 1e-5) -> Network:
+    """The authors' small pre-activation ResNet for MNIST (1×28×28 -> 10 logits), R8 variant (a), (b) or (c).
+
+        0 stem    Sequential[Conv2d(1→5, 5×5, bias), AvgPool2d(2)]                    1×28×28 -> 5×12×12
+        1 block1  [BN2d → ReLU → Conv2d(5→5, 5×5, pad 2) → BN2d → ReLU → Conv2d(5→5, 5×5, pad 2)] + x
+        2-3       u = ReLU(BN2d(x))
+        4 block2  [Conv2d(5→20, 3×3, stride 2, pad 1) → BN2d → ReLU → Conv2d(20→20, 3×3)]    -> 20×4×4
+                  + shortcut(u): (a) none, (b) Conv2d(5→20, 1×1, stride 3),
+                  (c) that projection + ChannelPad(7 before, 8 after)(3·AvgPool2d(3)(u))
+        5-8 head  Flatten (C, H, W order, 320) → BatchNorm1d(320) → ReLU → Linear(320→10)
+
+    Variant (a) also drops block 1's identity. Batch norm in training mode, affine-free (γ = 1, β = 0 fixed),
+    biased variance, ε = eps; every convolution and the linear layer have biases; init is PyTorch's default
+    U(±1/√fan_in). Parameter names agree across variants: variant (c) has every parameter, and share_params
+    copies them to (a) and (b). Input: batch matrices (784, N) of 1×28×28 images (numerics.layers.conv).
+    The R8 Jacobian is that of layers[1:] w.r.t. the stem output (5·12·12 = 720 features per sample).
+    """
+    if variant not in SKIP_VARIANTS:
+        raise ValueError(f"unknown variant {variant!r}: use one of {', '.join(SKIP_VARIANTS)}")
+    if not eps > 0:
+        raise ValueError(f"eps must be > 0 (batch norm), got eps={eps!r}")
+    relu = Activation("relu")
+    stem = Sequential([Conv2d(1, 5, 5, (28, 28)), AvgPool2d((5, 24, 24), 2)])
+    s12 = (5, 12, 12)
+    block1 = Residual([BatchNorm2d(s12, eps), relu, Conv2d(5, 5, 5, (12, 12), padding=2),
+                       BatchNorm2d(s12, eps), relu, Conv2d(5, 5, 5, (12, 12), padding=2)], skip=variant != "a")
+    branch2 = [Conv2d(5, 20, 3, (12, 12), stride=2, padding=1), BatchNorm2d((20, 6, 6), eps), relu,
+               Conv2d(20, 20, 3, (6, 6))]
+    if variant == "a":
+        block2 = Residual(branch2, skip=False)
+    else:
+        fixed = None
+        if variant == "c":  # 3·AvgPool2d(3) has orthonormal rows; zero channels embed isometrically
+            fixed = Sequential([AvgPool2d(s12, 3), Scale(3), ChannelPad((5, 4, 4), 7, 8)])
+        block2 = Residual(branch2, shortcut=Conv2d(5, 20, 1, (12, 12), stride=3), fixed=fixed)
+    layers = [stem, block1, BatchNorm2d(s12, eps), relu, block2, Flatten((20, 4, 4)), BatchNorm(320, eps), relu,
+              Dense(320, 10, init="torch")]
+    net = Network(layers, description=f"conv_skip_mechanism_net({variant!r}, eps={eps!r})")
+    net.architecture = dict(kind=f"conv-skip-{variant}", input=CONV_INPUT, eps=eps)
     return net
 
 
