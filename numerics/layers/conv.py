@@ -84,7 +84,7 @@ class Conv2d(_ImageLayer):
     Shapes: W (..., C_out, C_in, k, k), b (..., C_out); input image (C_in, H, W) -> output
     (C_out, ⌊(H + 2p − k)/s⌋ + 1, ⌊(W + 2p − k)/s⌋ + 1), as batch matrices (see the module docstring).
     Forward: im2col (sliding_window_view, one copy) and one matmul. Backward: dW = G colsᵀ, db = Σ G,
-    dx = col2im(Wᵀ G) (k² strided adds), cropped. Init: PyTorch's default, W and b ~ U(±1/√fan_in),
+    dx = the transposed convolution (col2im of Wᵀ G, or im2col of the dilated G and one matmul). Init: PyTorch's default, W and b ~ U(±1/√fan_in),
     fan_in = C_in·k². R8 (the authors' MNIST network).
     """
 
@@ -103,6 +103,9 @@ class Conv2d(_ImageLayer):
         self.param_shapes = {"W": (c_out, c_in, k, k)}
         if self.bias:
             self.param_shapes["b"] = (c_out,)
+        # the backward pass by a second im2col copies C_out·k²·H·W values per sample, col2im writes
+        # C_in·k²·H'·W' (then adds them in k² strided passes, which are slower per value)
+        self.transpose_by_im2col = c_out * H * W <= c_in * out_hw[0] * out_hw[1]
 
     def __repr__(self):
         extra = "" if self.bias else ", bias=False"
@@ -145,7 +148,29 @@ class Conv2d(_ImageLayer):
         return out.reshape(out.shape[:-2] + (self.n_out, N)), cols
 
     def _input_cotangent(self, params, Gm, N):
-        """dx from Gm (*, C_out, H'·W'·N): col2im(Wᵀ Gm), cropped to the unpadded image."""
+        """dx from Gm (*, C_out, H'·W'·N), by whichever of the equivalent methods moves less data."""
+        if self.stride == 1 and self.padding <= self.k - 1 and Gm.ndim - 2 >= params["W"].ndim - 4:
+            return self._input_cotangent_rows(params, Gm, N)  # fastest where it applies (bench/conv_jacobian.py)
+        if self.transpose_by_im2col:
+            return self._input_cotangent_im2col(params, Gm, N)
+        return self._input_cotangent_col2im(params, Gm, N)
+
+    def _input_cotangent_rows(self, params, Gm, N):
+        """dx for stride 1: the correlation of the (k−1−p)-padded cotangent with the flipped, channel-transposed
+        kernel (see _input_cotangent_im2col), done by _correlate_rows: no k²-fold copy, large matmuls."""
+        _, Ho, Wo = self.out_shape
+        Wf = params["W"][..., ::-1, ::-1]
+        kernel = np.swapaxes(Wf, -3, -4)  # (..., C_in, C_out, k, k)
+        q = kernel.ndim - 4
+        inst = np.broadcast_shapes(Gm.shape[Gm.ndim - 2 - q:-2], kernel.shape[:-4])
+        extra = Gm.shape[:Gm.ndim - 2 - q]
+        g = np.broadcast_to(Gm, extra + inst + Gm.shape[-2:]).reshape((-1,) + inst + (self.c_out, Ho, Wo, N))
+        kernel = np.broadcast_to(kernel, inst + kernel.shape[-4:])
+        dx = _correlate_rows(g, kernel, self.k - 1 - self.padding)  # (E, *inst, C_in, H, W, N)
+        return dx.reshape(extra + inst + (self.in_features, N))
+
+    def _input_cotangent_col2im(self, params, Gm, N):
+        """dx = col2im(Wᵀ Gm): k² strided adds of the windows' cotangents, cropped to the unpadded image."""
         Wm = params["W"].reshape(params["W"].shape[:-4] + (self.c_out, self.fan_in))
         dcols = np.swapaxes(Wm, -1, -2) @ Gm  # (*, C_in·k·k, H'·W'·N)
         C, H, W = self.in_shape
@@ -160,6 +185,28 @@ class Conv2d(_ImageLayer):
             dx = dx[..., p:-p, p:-p, :]
         return self._batch(dx)
 
+    def _input_cotangent_im2col(self, params, Gm, N):
+        """dx from Gm (*, C_out, H'·W'·N): the transposed convolution.
+
+        dx̃[j] = Σ_u W[u] g[i] over s·i + u = j is a stride-1 correlation of the stride-dilated cotangent,
+        placed at offset k − 1 in a zero frame ("full"), with the flipped kernel: dx̃[j] = Σ_u' W[k−1−u'] full[j + u'];
+        dx = dx̃ without its padding, i.e. windows from full[p:]. So it is im2col and one matmul again (with the
+        channel-transposed kernel), several times faster than adding k² strided windows (col2im).
+        """
+        C, H, W = self.in_shape
+        _, Ho, Wo = self.out_shape
+        k, s, p = self.k, self.stride, self.padding
+        g = Gm.reshape(Gm.shape[:-1] + (Ho, Wo, N))
+        full = _zeros(g.shape[:-3] + (H + 2 * p + k - 1, W + 2 * p + k - 1, N), g)
+        full[..., k - 1:k + (Ho - 1) * s:s, k - 1:k + (Wo - 1) * s:s, :] = g
+        win = sliding_window_view(full[..., p:, p:, :], (k, k), axis=(-3, -2))[..., :H, :W, :, :, :]
+        win = np.moveaxis(win, (-2, -1), (-5, -4))  # (*, C_out, k, k, H, W, N)
+        cols = win.reshape(win.shape[:-6] + (self.c_out * k * k, H * W * N))  # the one copy
+        Wf = params["W"][..., ::-1, ::-1]
+        Wt = np.moveaxis(Wf, -3, -4).reshape(Wf.shape[:-4] + (C, self.c_out * k * k))  # (ci; co, u', v')
+        dx = Wt @ cols  # (*, C_in, H·W·N)
+        return dx.reshape(dx.shape[:-2] + (self.in_features, N))
+
     def _gm(self, G):
         return G.reshape(G.shape[:-2] + (self.c_out, -1))
 
@@ -173,6 +220,35 @@ class Conv2d(_ImageLayer):
 
     def vjp_input(self, params, cols, G):
         return self._input_cotangent(params, self._gm(G), G.shape[-1])
+
+
+def _correlate_rows(x, kernel, pad: int):
+    """y[e, …, o, i, j, n] = Σ_{c,u,v} K[…, o, c, u, v] x̃[e, …, c, i + u, j + v, n] (stride 1, x̃ = x padded by pad).
+
+    Shapes: x (E, *L, C, H, W, N), kernel (*L, O, C, k, k) -> (E, *L, O, H + 2pad − k + 1, W + 2pad − k + 1, N).
+    Row-Toeplitz form: with the image stored as (H, C, W, E·N), the k input rows that one output row reads
+    are one contiguous (k·C·W̃) × (E·N) block, and output row i is T @ block_i with
+    T[(o, j), (u, c, j + v)] = K[o, c, u, v]. The blocks of all rows are one strided view (no im2col
+    copy) and the matmuls are large (the E cotangents ride along with the N samples). T holds (W̃/k)× more
+    entries than the kernel: worth it for small channel counts, where im2col is limited by memory traffic.
+    """
+    E, L = x.shape[0], x.shape[1:-4]
+    C, H, W, N = x.shape[-4:]
+    O, k = kernel.shape[-4], kernel.shape[-1]
+    Hp, Wp = H + 2 * pad, W + 2 * pad
+    Ho, Wo = Hp - k + 1, Wp - k + 1
+    xt = _zeros(L + (Hp, C, Wp, E, N), x)
+    xt[..., pad:pad + H, :, pad:pad + W, :, :] = np.swapaxes(np.moveaxis(x, 0, -2), -5, -4)  # (*L, H, C, W, E, N)
+    xt = xt.reshape(L + (Hp, C, Wp, E * N))
+    blocks = np.moveaxis(sliding_window_view(xt, k, axis=-4), -1, -4)  # (*L, Ho, k, C, Wp, E·N), a view
+    blocks = blocks.reshape(L + (Ho, k * C * Wp, E * N))
+    T = _zeros(L + (O, Wo, k, C, Wp), kernel)
+    ku = np.swapaxes(kernel, -3, -2)  # (*L, O, k(u), C, k(v))
+    for j in range(Wo):
+        T[..., :, j, :, :, j:j + k] = ku
+    T = T.reshape(L + (1, O * Wo, k * C * Wp))
+    y = (T @ blocks).reshape(L + (Ho, O, Wo, E, N))
+    return np.moveaxis(np.swapaxes(y, -5, -4), -2, 0)  # (E, *L, O, Ho, Wo, N)
 
 
 class AvgPool2d(_ImageLayer):

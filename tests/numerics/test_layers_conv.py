@@ -23,6 +23,7 @@ LAYERS = {
     "conv-stride2-pad1": lambda: Conv2d(2, 2, 3, (5, 5), stride=2, padding=1),
     "conv-5x5-pad2-nobias": lambda: Conv2d(1, 2, 5, (4, 3), padding=2, bias=False),
     "conv-1x1-stride3": lambda: Conv2d(2, 3, 1, (4, 4), stride=3),
+    "conv-same-pad1": lambda: Conv2d(2, 2, 3, (4, 3), padding=1),  # backward by im2col of the cotangent
     "avgpool2d-2": lambda: AvgPool2d((2, 4, 4), 2),
     "avgpool2d-3-ragged": lambda: AvgPool2d((1, 7, 5), 3),
     "batchnorm2d": lambda: BatchNorm2d((2, 2, 3), eps=0.1),
@@ -62,23 +63,42 @@ def test_vjp_input_equals_the_input_part_of_vjp(name):
     assert repr(layer).startswith(type(layer).__name__ + "(")
 
 
-def test_fd_comparison_catches_a_wrong_conv_backward(monkeypatch):
-    """Teeth: a col2im that forgets the stride (adds every window at unit spacing) is caught."""
-    layer = Conv2d(1, 2, 3, (5, 5), stride=2, padding=1)
+@pytest.mark.parametrize("stride", [1, 2])
+def test_fd_comparison_catches_a_wrong_conv_backward(monkeypatch, stride):
+    """Teeth: a backward pass with the kernel flipped the wrong way (convolution for correlation) is caught."""
+    layer = Conv2d(1, 2, 3, (5, 5), stride=stride, padding=1)
     right = Conv2d._input_cotangent
 
     def wrong(self, params, Gm, N):
-        s = self.stride
-        self.stride = 1
-        try:
-            out_shape, self.out_shape = self.out_shape, (self.c_out, self.out_shape[1], self.out_shape[2])
-            return right(self, params, Gm, N)
-        finally:
-            self.stride, self.out_shape = s, out_shape
+        return right(self, {**params, "W": params["W"][..., ::-1, ::-1]}, Gm, N)
 
     monkeypatch.setattr(Conv2d, "_input_cotangent", wrong)
     with pytest.raises(AssertionError):
         assert_derivatives_match_fd(one_layer_net(layer))
+
+
+@pytest.mark.parametrize("c_in,c_out,k,hw,stride,padding", [
+    (5, 5, 5, (12, 12), 1, 2), (5, 20, 3, (12, 12), 2, 1), (20, 20, 3, (6, 6), 1, 0), (2, 3, 4, (7, 9), 2, 1),
+    (3, 2, 2, (5, 5), 3, 0), (1, 2, 3, (4, 4), 1, 3),
+])
+def test_both_transposed_convolution_methods_agree(c_in, c_out, k, hw, stride, padding):
+    """The backward pass has three methods (col2im; im2col of the dilated cotangent; row-Toeplitz matmuls for
+    stride 1), chosen by speed: all three agree."""
+    layer = Conv2d(c_in, c_out, k, hw, stride=stride, padding=padding)
+    rng = np.random.default_rng(k * stride)
+    params = layer.init(rng, (2,))
+    G = rng.standard_normal((3, 2, layer.n_out, 4))
+    Gm = layer._gm(G)
+    a = layer._input_cotangent_col2im(params, Gm, 4)
+    b = layer._input_cotangent_im2col(params, Gm, 4)
+    assert a.shape == b.shape == (3, 2, layer.in_features, 4)
+    np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)
+    if stride == 1 and padding < k:
+        np.testing.assert_allclose(layer._input_cotangent_rows(params, Gm, 4), a, rtol=1e-12, atol=1e-12)
+        single = {k_: v[0] for k_, v in params.items()}  # one weight instance, cotangents on extra axes
+        np.testing.assert_allclose(layer._input_cotangent_rows(single, Gm, 4),
+                                   layer._input_cotangent_col2im(single, Gm, 4), rtol=1e-12, atol=1e-12)
+    assert np.max(np.abs(a)) > 0.1
 
 
 def _reference_conv(x, W, b, stride, padding):
