@@ -7,4 +7,7 @@
 * :mod:`numerics.experiments.skip_mechanism`  — full-batch GD, per-step Jacobian singular values and loss;
 * :mod:`numerics.experiments.report`          — mean ± std tables, the observed ordering, the prediction;
 * :mod:`numerics.experiments.figures`         — terminal histograms and (optional, matplotlib) PNG figures;
+* :mod:`numerics.experiments.conv_skip`       — the authors' conv ResNet on 28×28 digits: GD, chunked post-stem
+  Jacobian, its 320 singular values (``--arch conv``);
+* :mod:`numerics.experiments.conv_report`     — loss at steps 10/20/30, paired win counts, σ(J) statistics, the finding;
 """

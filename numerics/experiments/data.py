@@ -58,6 +58,35 @@ def load_digits_subset(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
     return _standardise(images[idx].T / 16.0), labels[idx]
 
 
+def _digits(n: int, seed: int):
+    """(images (n, 8, 8) in 0…16, labels, indices): the same n digits as load_digits_subset for this seed."""
+    try:
+        from sklearn.datasets import load_digits
+    except ImportError:
+        raise MissingExtraError(
+            "the digits data need scikit-learn, which is not installed: "
+            "run `pip install \".[data]\"` (or `pip install scikit-learn`)"
+        ) from None
+    bunch = load_digits()
+    labels = np.asarray(bunch.target, dtype=np.int64)
+    if not 1 <= n <= len(labels):
+        raise ValueError(f"N = {n} images requested, the digits data set has {len(labels)}")
+    idx = np.random.default_rng([seed, 0xD161]).choice(len(labels), size=n, replace=False)
+    return np.asarray(bunch.images, dtype=np.float64)[idx], labels[idx]
+
+
+MNIST_LIKE_SIDE = 28
+
+
+def load_digits_28(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """n digits made MNIST-like: each 8×8 image upsampled by a 3×3 block (np.kron) to 24×24, zero-padded by 2
+    to 28×28, pixels /16 into [0, 1] (not standardised). Returns (X (784, n), y (n,)): the batch matrix of
+    1×28×28 images (numerics.layers.conv layout). The same n images as load_digits_subset(n, seed)."""
+    images, labels = _digits(n, seed)
+    big = np.stack([np.pad(np.kron(img, np.ones((3, 3))), 2) for img in images]) / 16.0  # (n, 28, 28)
+    return np.ascontiguousarray(big.reshape(n, -1).T), labels
+
+
 def load(name: str, n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """The data set ``name`` ∈ DATASETS with n samples; raises MissingExtraError / ValueError."""
     if name == "synthetic":

@@ -78,11 +78,13 @@ def sigma_window(sigmas: dict[str, np.ndarray]) -> tuple[dict[str, np.ndarray], 
     return {v: sigmas[v][:, :window] for v in VARIANTS}, window
 
 
-def skip_histogram_table(sigmas: dict[str, np.ndarray]) -> Table:
+def skip_histogram_table(sigmas: dict[str, np.ndarray], steps_label: str | None = None) -> Table:
+    """steps_label names the recorded steps along axis 1 (default: "0–w", consecutive from 0)."""
     win, window = sigma_window(sigmas)
     edges = log_edges(list(win.values()))
     per = {SHORT_LABELS[v]: win[v].shape[0] * window for v in VARIANTS}
-    title = (f"σ(J) histogram, average spectrum over {win['a'].shape[0]} trial(s) × steps 0–{window - 1} "
+    title = (f"σ(J) histogram, average spectrum over {win['a'].shape[0]} trial(s) × steps "
+             f"{steps_label or f'0–{window - 1}'} "
              f"(counts per spectrum of {win['a'].shape[2]})")
     return histogram_table(title, {SHORT_LABELS[v]: win[v] for v in VARIANTS}, edges, per)
 
@@ -118,8 +120,9 @@ def random_matrix_table(sigma_a: np.ndarray, sigma_ia: np.ndarray, bins: int = 1
 
 
 def save_skip_figure(sigmas: dict[str, np.ndarray], losses: dict[str, np.ndarray], path: Path,
-                     title: str = "") -> Path:
-    """PNG: left, σ(J) histograms of the three variants (log axis); right, loss curves (mean ± std)."""
+                     title: str = "", steps_label: str | None = None) -> Path:
+    """PNG: left, σ(J) histograms of the three variants (log axis); right, loss curves (mean ± std).
+    steps_label names the recorded steps along axis 1 of sigmas (default: "0–w", consecutive from 0)."""
     plt = require_matplotlib()
     win, window = sigma_window(sigmas)
     edges = log_edges(list(win.values()), bins=30)
@@ -134,7 +137,7 @@ def save_skip_figure(sigmas: dict[str, np.ndarray], losses: dict[str, np.ndarray
     ax_h.set_xscale("log")
     ax_h.set_xlabel(f"singular value of J (values < {LOG_FLOOR:g} in the leftmost bin)")
     ax_h.set_ylabel("count per spectrum")
-    ax_h.set_title(f"σ(J), average over trials × steps 0–{window - 1}")
+    ax_h.set_title(f"σ(J), average over trials × steps {steps_label or f'0–{window - 1}'}")
     ax_h.legend(fontsize=8)
     steps = np.arange(losses["a"].shape[1])
     for v in VARIANTS:

@@ -1,7 +1,9 @@
 """`verify experiment NAME`: the R8 experiments (docs/theory.md#experiments, docs/theory.md#r8).
 
-    verify experiment skip-mechanism [--data synthetic|digits] [--trials T] [--steps S] [--lr η]
-                                     [--n N] [--fixed pad|pool] [--seed S] [--save DIR] [--plot DIR] [--json]
+    verify experiment skip-mechanism [--arch dense|conv] [--trials T] [--steps S] [--lr η] [--n N] [--seed S]
+                                     [--data synthetic|digits] [--fixed pad|pool]            (dense only)
+                                     [--jacobian-steps 0-9,30] [--quick]                      (conv only)
+                                     [--save DIR] [--plot DIR] [--json]
     verify experiment random-matrix  [--size M] [--seed S] [--save DIR] [--plot DIR] [--json]
 
 Exit codes: 0 the experiment ran to the end (whatever it found: a prediction that does not hold is a
@@ -12,14 +14,17 @@ when --save/--plot were given, marked INTERRUPTED), as for the rest of `verify`.
 
 from __future__ import annotations
 
+import argparse
 import json
+import os
 from pathlib import Path
 
 from rich.table import Table
 from rich.text import Text
 
 from numerics.experiments import data as datasets
-from numerics.experiments import figures, random_matrix, report
+from numerics.experiments import conv_report, figures, random_matrix, report
+from numerics.experiments import conv_skip
 from numerics.experiments import skip_mechanism as skip
 from numerics.experiments.variants import FIXED_MAPS
 from verify.ui import (
@@ -36,6 +41,17 @@ from verify.ui import (
 )
 
 NAMES = ("skip-mechanism", "random-matrix")
+ARCHS = ("dense", "conv")
+
+
+def nonneg_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{text!r} must be a whole number ≥ 0")
+    return value
 
 
 def build_parser() -> tuple[ArgumentParser, dict[str, ArgumentParser]]:
@@ -43,15 +59,22 @@ def build_parser() -> tuple[ArgumentParser, dict[str, ArgumentParser]]:
     sub = parser.add_subparsers(dest="name", metavar="NAME", required=True)
     sm = sub.add_parser("skip-mechanism", help="σ of the post-stem Jacobian and loss of variants (a), (b), (c)")
     d = skip.DEFAULTS
+    sm.add_argument("--arch", choices=ARCHS, default="dense",
+                    help="dense: the dense analogue (default); conv: the authors' convolutional ResNet on 28×28 digits")
     sm.add_argument("--data", choices=datasets.DATASETS, default=d["data"],
                     help="synthetic (default) or scikit-learn's 8×8 digits (needs the `data` extra)")
     sm.add_argument("--trials", type=positive_int, default=d["trials"], help=f"trials (default {d['trials']})")
-    sm.add_argument("--steps", type=positive_int, default=d["steps"], help=f"GD steps (default {d['steps']})")
+    sm.add_argument("--steps", type=nonneg_int, default=d["steps"], help=f"GD steps (default {d['steps']})")
     sm.add_argument("--lr", type=positive_float, default=d["lr"], help=f"learning rate (default {d['lr']})")
     sm.add_argument("--n", type=positive_int, default=d["n"], help=f"batch size N (default {d['n']})")
     sm.add_argument("--fixed", choices=FIXED_MAPS, default=d["fixed"],
                     help="variant (c)'s fixed isometry: pad (widen 16→32, default) or pool (narrow 64→32)")
     sm.add_argument("--seed", type=seed_int, default=d["seed"], help="seed of data and weights (default 0)")
+    sm.add_argument("--jacobian-steps", metavar="STEPS", default=None,
+                    help="conv: steps whose 320 Jacobian singular values are recorded, e.g. 0-9,30 or none "
+                         "(default 0-9 and the last step)")
+    sm.add_argument("--quick", action="store_true",
+                    help=f"conv: {conv_skip.QUICK_TRIALS} trials, Jacobians at step 0 and the last step only")
     rm = sub.add_parser("random-matrix", help="singular values of A versus I + A")
     rm.add_argument("--size", type=positive_int, default=random_matrix.DEFAULT_SIZE, help="m (default 500)")
     rm.add_argument("--seed", type=seed_int, default=0, help="seed of A (default 0)")
@@ -69,6 +92,8 @@ def _prepare_dir(path: Path | None, flag: str) -> Path | None:
         path.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise UsageError(f"{flag} {str(path)!r}: cannot create the directory ({exc.strerror}); pass a writable DIR") from None
+    if not os.access(path, os.W_OK | os.X_OK):
+        raise UsageError(f"{flag} {str(path)!r}: the directory is not writable; pass a writable DIR")
     return path
 
 
@@ -86,11 +111,14 @@ def main(argv: list[str], ui: UI) -> int:
                 ui.out.print(which.format_help(), markup=False, highlight=False)
             return EXIT_OK
         args = parser.parse_args(argv)
+        conv = _conv_config(args, argv) if args.name == "skip-mechanism" else None
         save, plot = _prepare_dir(args.save, "--save"), _prepare_dir(args.plot, "--plot")
         if plot is not None:
             figures.require_matplotlib()
         if args.name == "random-matrix":
             return run_random_matrix(args, ui, save, plot)
+        if conv is not None:
+            return run_conv(args, conv, ui, save, plot)
         return run_skip_mechanism(args, ui, save, plot)
     except UsageError as exc:
         ui.error(str(exc), kind="usage")
@@ -135,6 +163,118 @@ def run_random_matrix(args, ui: UI, save: Path | None, plot: Path | None) -> int
     for f in files:
         ui.print(f"wrote {f}")
     return EXIT_OK
+
+
+# --- skip-mechanism, conv -------------------------------------------------------------------------
+def _conv_config(args, argv: list[str]) -> conv_skip.ConvConfig | None:
+    """The conv run's settings, or None for --arch dense; UsageError for flags of the other architecture."""
+    if args.arch == "dense":
+        for flag in ("--jacobian-steps", "--quick"):
+            if any(a == flag or a.startswith(flag + "=") for a in argv):
+                raise UsageError(f"{flag} applies to --arch conv only (the dense analogue records every step)")
+        return None
+    for flag in ("--data", "--fixed"):
+        if any(a == flag or a.startswith(flag + "=") for a in argv):
+            raise UsageError(f"{flag} applies to --arch dense only (the conv run uses scikit-learn's digits "
+                             "made 28×28, and its own shortcut)")
+    trials = args.trials
+    if args.quick and not any(a == "--trials" or a.startswith("--trials=") for a in argv):
+        trials = conv_skip.QUICK_TRIALS
+    try:
+        if args.jacobian_steps is not None:
+            jsteps = conv_skip.parse_jacobian_steps(args.jacobian_steps)
+        elif args.quick:
+            jsteps = conv_skip.quick_jacobian_steps(args.steps)
+        else:
+            jsteps = conv_skip.default_jacobian_steps(args.steps)
+    except ValueError as exc:
+        raise UsageError(f"--jacobian-steps {args.jacobian_steps!r}: {exc}") from None
+    if jsteps and jsteps[-1] > args.steps:
+        raise UsageError(f"--jacobian-steps: step {jsteps[-1]} is beyond --steps {args.steps}; "
+                         f"use steps 0…{args.steps} or raise --steps")
+    return conv_skip.ConvConfig(n=args.n, trials=trials, steps=args.steps, lr=args.lr, seed=args.seed,
+                                jacobian_steps=jsteps)
+
+
+def run_conv(args, config: conv_skip.ConvConfig, ui: UI, save: Path | None, plot: Path | None) -> int:
+    try:
+        X, y = datasets.load_digits_28(config.n, config.seed)
+        X64, _ = datasets.load("digits", config.n, config.seed)
+    except ValueError as exc:
+        raise UsageError(f"--n {config.n}: {exc}") from None
+    with ui.progress() as progress:
+        task = progress.add_task(f"conv skip-mechanism, {config.trials} trial(s) at once, "
+                                 f"{len(config.jacobian_steps)} Jacobian step(s)", total=3 * (config.steps + 1))
+        result = conv_skip.run(config, X, y, on_step=lambda v, s: progress.advance(task))
+    if not result.has_data:
+        ui.error("interrupted before step 0 was recorded: no partial report", kind="interrupted")
+        return EXIT_INTERRUPTED
+    jsteps = result.recorded_jacobian_steps
+    summary = conv_report.summarise(result.losses, result.sigmas, jsteps)
+    dense = None
+    if not result.interrupted:
+        dense_cfg = conv_skip.ConvConfig(n=config.n, trials=config.trials, steps=config.steps, lr=config.lr,
+                                         seed=config.seed, jacobian_steps=())
+        dense = {"n": config.n, "wins": conv_report.compare_losses(conv_skip.dense_comparison(dense_cfg, X64, y))}
+    summary.update({"experiment": "skip-mechanism", "arch": "conv", "config": config.to_json(),
+                    "interrupted": result.interrupted, "completed_steps": result.completed_steps,
+                    "seconds": round(result.seconds, 2), "jacobian_seconds": round(result.jacobian_seconds, 2),
+                    "jacobian_chunk": result.chunk, "dense_analogue": dense,
+                    "finding": conv_report.finding(summary, dense)})
+    files = []
+    if save is not None:
+        (save / "skip-mechanism-conv.json").write_text(json.dumps(json.loads(json_line(summary)), indent=1,
+                                                                  ensure_ascii=False) + "\n")
+        head = f"Produced by `{_conv_command_line(args, config)}` ({summary['seconds']} s).\n\n"
+        if result.interrupted:
+            head += f"**Interrupted**: steps 0–{result.completed_steps} only.\n\n"
+        (save / "skip-mechanism-conv.md").write_text(head + conv_report.markdown(summary, dense))
+        conv_skip.save_arrays(result, save / "skip-mechanism-conv.npz")
+        files += [str(save / f"skip-mechanism-conv.{e}") for e in ("json", "md", "npz")]
+    window = [i for i, s in enumerate(jsteps) if s < conv_report.SIGMA_WINDOW]
+    sig_window = {v: result.sigmas[v][:, window] for v in result.sigmas}
+    steps_label = conv_report.steps_text([jsteps[i] for i in window])
+    if plot is not None and window:
+        title = (f"the authors' conv net, {config.n} digits (28×28), {len(result.losses['a'])} trial(s), lr {config.lr}"
+                 + (" (INTERRUPTED: partial)" if result.interrupted else ""))
+        files.append(str(figures.save_skip_figure(sig_window, result.losses, plot / "skip-mechanism-conv.png", title,
+                                                  steps_label=steps_label)))
+    summary["files"] = files
+    ui.emit(summary)
+    _print_conv_report(ui, summary, result, (sig_window, steps_label) if window else None, files)
+    return EXIT_INTERRUPTED if result.interrupted else EXIT_OK
+
+
+def _conv_command_line(args, config) -> str:
+    parts = ["verify experiment skip-mechanism --arch conv"]
+    d = conv_skip.DEFAULTS
+    if args.quick:
+        parts.append("--quick")
+    for key in ("trials", "steps", "lr", "n", "seed"):
+        if getattr(config, key) != d[key] and not (key == "trials" and args.quick and config.trials == conv_skip.QUICK_TRIALS):
+            parts.append(f"--{key} {getattr(config, key)}")
+    if args.jacobian_steps is not None:
+        parts.append(f"--jacobian-steps {args.jacobian_steps}")
+    for flag in ("save", "plot"):
+        if getattr(args, flag) is not None:
+            parts.append(f"--{flag} {getattr(args, flag)}")
+    return " ".join(parts)
+
+
+def _print_conv_report(ui: UI, summary: dict, result, sig_window, files: list[str]) -> None:
+    c = summary["config"]
+    ui.print(f"[bold]R8 skip-mechanism, the authors' conv net[/bold] — {c['n']} digits (28×28), lr {c['lr']}, "
+             f"seed {c['seed']}, {summary['trials']} trial(s), steps 0–{summary['steps']}, Jacobians at steps "
+             f"{summary['jacobian_steps']}, {summary['seconds']} s ({summary['jacobian_seconds']} s in Jacobians)")
+    if result.interrupted:
+        ui.print(f"[bold yellow]INTERRUPTED[/bold yellow]: partial report, steps 0–{summary['completed_steps']} "
+                 f"of {c['steps']}")
+    ui.print(Text(conv_report.markdown(summary, summary.get("dense_analogue"))))
+    if sig_window is not None:
+        ui.print(figures.skip_histogram_table(*sig_window))
+    ui.print(figures.loss_curves_table(result.losses))
+    for f in files:
+        ui.print(f"wrote {f}")
 
 
 # --- skip-mechanism -------------------------------------------------------------------------------
