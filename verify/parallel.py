@@ -352,8 +352,11 @@ def _identity(address: str, timeout: float) -> dict:
     return reply if isinstance(reply, dict) else {}
 
 
-def run_dask(p: Plan, done: Done, step: Step, client, fn: Callable = run_task) -> None:
-    """Submit every task to the cluster; results stream back as they finish. Retried once, then ERROR."""
+def run_dask(p: Plan, done: Done, step: Step, client, fn: Callable = run_task, timeout: float | None = None) -> None:
+    """Submit every task to the cluster; results stream back as they finish. Retried once, then ERROR.
+
+    ``timeout`` (seconds, default none) bounds the whole run: a TimeoutError instead of waiting for workers.
+    """
     from distributed import as_completed as dask_completed
 
     token = uuid.uuid4().hex[:12]
@@ -365,7 +368,7 @@ def run_dask(p: Plan, done: Done, step: Step, client, fn: Callable = run_task) -
         return client.submit(fn, task, key=key, pure=False)
 
     submitted = [submit(task, 1) for task in p.tasks]
-    stream = dask_completed(submitted, loop=client.loop)
+    stream = dask_completed(submitted, loop=client.loop, timeout=timeout)
     try:
         for future in stream:
             task, attempt = owner[future.key]

@@ -94,12 +94,14 @@ def _die_once(marker, task):
     return parallel.run_task(task)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def process_cluster():
-    """One worker *process* (it can die), restarted by its nanny; the scheduler gives up on a task at the
-    first death (allowed-failures 0), so verify's own retry is the only one."""
+    """Two worker *processes* (they can die): the retry finds the other one alive without waiting for a
+    restart. The scheduler gives up on a task at the first death (allowed-failures 0), so verify's own
+    retry is the only one."""
     with dask.config.set({"distributed.scheduler.allowed-failures": 0}), \
-            LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=":0") as c:
+            LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0") as c:
+        c.wait_for_workers(2, timeout=120)
         yield c
 
 
@@ -115,7 +117,8 @@ def test_a_worker_that_dies_is_retried_once_then_error(tmp_path, process_cluster
     fn = _die if dies == "always" else functools.partial(_die_once, str(tmp_path / "died"))
     results = {}
     with process_cluster.get_client() as client:
-        parallel.run_dask(plan, lambda r: results.__setitem__(r.index, r), lambda *a, **k: None, client, fn=fn)
+        parallel.run_dask(plan, lambda r: results.__setitem__(r.index, r), lambda *a, **k: None, client, fn=fn,
+                          timeout=120)  # a failure, never a hang
     (outcome,) = parallel.assemble(jobs, plan, results, args, (0,), interrupted=False)
     if dies == "always":
         assert outcome.verdict == "ERROR" and "failed twice" in outcome.checks[0].message
