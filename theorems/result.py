@@ -59,6 +59,17 @@ class Obligation:
     mutant: Callable[[], ObligationOutcome] | None = None
     mutant_description: str = ""
 
+    def run_mutant(self) -> tuple[str, ObligationOutcome | None]:
+        """("REFUTED", outcome) when the mutant comes out FAILED, ("SURVIVED", outcome) otherwise (a crash is a
+        survival: it did not refute), ("NO MUTANT", None) when none is recorded."""
+        if self.mutant is None:
+            return "NO MUTANT", None
+        try:
+            out = self.mutant()
+        except Exception as exc:  # noqa: BLE001 - a crashing mutant did not refute anything
+            out = ObligationOutcome(Status.UNDECIDED, f"the mutant raised {type(exc).__name__}: {exc}")
+        return ("REFUTED" if out.status is Status.FAILED else "SURVIVED"), out
+
 
 @dataclass(frozen=True)
 class Hypothesis:

@@ -7,10 +7,20 @@
   simplification; ``False`` or a negative value at a sampled admissible point is FAILED; ``None`` is
   UNDECIDED. Sympy's None is never a pass.
 * derived(value, expected): DERIVED(value) iff simplify(value − expected) == 0, else FAILED.
+* exact(outcome): the same decision on a fixed size or instance — a PROVED becomes EXACT.
+* cited(fact, source): a textbook step used, not re-proved: CITED, with its source.
+* matrix_identity(lhs, rhs, dims): identities between sympy MatrixSymbols of symbolic sizes (PROVED in every
+  dimension); a residue is refuted on random rational matrices of the sizes ``dims``.
+* all_of(...): a chain is as strong as its weakest step: FAILED > UNDECIDED > EXACT > CITED > INTERVAL >
+  PROVED/DERIVED (a chain of PROVED and DERIVED steps is PROVED).
+
+Mutants: an obligation function takes ``mutant=False``; with ``mutant=True`` it runs the same computation with
+one wrong ingredient, which these deciders must come out FAILED on (``mutated(fn)`` builds the callable).
 """
 
 from __future__ import annotations
 
+import functools
 import random
 from typing import Callable, Iterable
 
@@ -47,11 +57,11 @@ def _sample_point(symbols: Iterable[sympy.Symbol], rng: random.Random) -> dict:
     return point
 
 
-def _refute(residues: list, admissible: Callable[[dict], bool] | None, sign: str, seed: int = 0):
+def _refute(residues: list, admissible: Callable[[dict], bool] | None, sign: str, seed: int = 0, tries: int = 12):
     """Look for a sampled point where a residue is non-zero (sign='zero') or negative (sign='nonneg')."""
     rng = random.Random(seed)
     syms = set().union(*(r.free_symbols for r in residues)) if residues else set()
-    for _ in range(12):
+    for _ in range(tries):
         point = _sample_point(syms, rng)
         if admissible is not None and not admissible(point):
             continue
@@ -68,9 +78,15 @@ def _refute(residues: list, admissible: Callable[[dict], bool] | None, sign: str
 def identity(lhs, rhs, *, simplifier: Callable = sympy.simplify, note: str = "",
              admissible: Callable[[dict], bool] | None = None, expand: bool = True) -> ObligationOutcome:
     diff = (lhs - rhs) if isinstance(lhs, sympy.MatrixBase) else sympy.sympify(lhs) - sympy.sympify(rhs)
+    prefix = f"{note} " if note else ""
+    # a cheap look first: a residue clearly non-zero at a sampled exact point is FAILED without simplifying
+    # (simplify is slow on expressions that are not zero); a true identity only pays one evaluation per entry
+    raw = [e for e in _entries(diff) if e != 0]
+    early = _refute(raw, admissible, "zero", tries=1) if raw else None
+    if early is not None:
+        return ObligationOutcome(Status.FAILED, f"{prefix}lhs − rhs is not 0: false {early}")
     residues = [simplifier(sympy.expand(e) if expand else e) for e in _entries(diff)]
     nonzero = [r for r in residues if r != 0]
-    prefix = f"{note} " if note else ""
     if not nonzero:
         return ObligationOutcome(Status.PROVED, f"{prefix}sympy: {_name(simplifier)}(lhs − rhs) = 0"
                                  f" ({len(residues)} entr{'y' if len(residues) == 1 else 'ies'})")
@@ -109,13 +125,78 @@ def derived(value, expected=None, *, evidence: str) -> ObligationOutcome:
     return ObligationOutcome(Status.DERIVED, evidence, value)
 
 
+# strength of an established step: a chain takes the weakest (DERIVED counts as PROVED inside a chain)
+_STRENGTH = {Status.PROVED: 4, Status.DERIVED: 4, Status.INTERVAL: 3, Status.CITED: 2, Status.EXACT: 1}
+
+
 def all_of(*outcomes: ObligationOutcome, conclusion: str) -> ObligationOutcome:
-    """Chain sub-steps: PROVED only if every step is PROVED (or DERIVED); the worst status wins."""
+    """Chain sub-steps; the weakest wins: FAILED, UNDECIDED, then EXACT, CITED, INTERVAL; else PROVED."""
     text = "; ".join(f"[{o.status.value}] {o.evidence}" for o in outcomes)
     for bad in (Status.FAILED, Status.UNDECIDED):
         if any(o.status is bad for o in outcomes):
             return ObligationOutcome(bad, f"{text} ⇒ not established: {conclusion}")
-    return ObligationOutcome(Status.PROVED, f"{text} ⇒ {conclusion}")
+    weakest = min((o.status for o in outcomes), key=_STRENGTH.__getitem__, default=Status.PROVED)
+    status = Status.PROVED if weakest is Status.DERIVED else weakest
+    return ObligationOutcome(status, f"{text} ⇒ {conclusion}")
+
+
+def exact(outcome: ObligationOutcome, size: str = "") -> ObligationOutcome:
+    """The outcome of a check run at a fixed size or on fixed instances: PROVED/DERIVED there is EXACT."""
+    if outcome.status in (Status.PROVED, Status.DERIVED):
+        where = f" ({size})" if size else ""
+        return ObligationOutcome(Status.EXACT, f"exact at a fixed size{where}: {outcome.evidence}", outcome.value)
+    return outcome
+
+
+def cited(fact: str, source: str) -> ObligationOutcome:
+    """A standard fact used as a step and not re-proved by sympy; named with its source."""
+    return ObligationOutcome(Status.CITED, f"cited: {fact} [{source}]")
+
+
+def exact_sign(expr, *, note: str = "") -> ObligationOutcome:
+    """expr ≥ 0 for an expression without free symbols (exact algebraic numbers): EXACT, FAILED or UNDECIDED.
+
+    sympy decides the sign of the exact number (no rounding to a float first); the value is shown to 15 digits.
+    """
+    e = sympy.nsimplify(expr) if isinstance(expr, sympy.Float) else sympy.sympify(expr)
+    if e.free_symbols:
+        raise ValueError(f"exact_sign needs a number, got free symbols {e.free_symbols}")
+    prefix = f"{note} " if note else ""
+    verdict = e.is_nonnegative
+    shown = sympy.N(e, 15)
+    if verdict is True:
+        return ObligationOutcome(Status.EXACT, f"{prefix}{shown} ≥ 0 (sympy, exact algebraic number)", e)
+    if verdict is False:
+        return ObligationOutcome(Status.FAILED, f"{prefix}{shown} < 0 (sympy, exact algebraic number)", e)
+    return ObligationOutcome(Status.UNDECIDED, f"{prefix}sympy could not decide the sign of {short(e)}", e)
+
+
+def matrix_identity(lhs, rhs, *, dims: dict, note: str = "", seed: int = 0) -> ObligationOutcome:
+    """lhs = rhs for MatrixSymbol expressions of symbolic sizes: PROVED iff sympy reduces lhs − rhs to 0 (every
+    size at once); otherwise lhs − rhs is evaluated on random rational matrices of the sizes ``dims`` (a dict
+    size-symbol → int), a non-zero entry is FAILED (with the sizes), else UNDECIDED."""
+    prefix = f"{note} " if note else ""
+    diff = sympy.simplify(sympy.expand(lhs - rhs).doit())
+    if diff == 0 or getattr(diff, "is_ZeroMatrix", False):
+        return ObligationOutcome(Status.PROVED, f"{prefix}sympy: simplify(lhs − rhs) = 0 for symbolic sizes")
+    rng = random.Random(seed)
+    concrete = diff.subs(dims)
+    mats = {m: sympy.Matrix(*[int(d) for d in m.subs(dims).shape],
+                            lambda i, j: sympy.Rational(rng.randint(-9, 9), rng.randint(1, 5)))
+            for m in concrete.atoms(sympy.MatrixSymbol)}
+    scalars = {x: sympy.Rational(rng.randint(1, 29), 7) for x in concrete.free_symbols
+               if isinstance(x, sympy.Symbol) and x not in dims}
+    value = sympy.Matrix(concrete.subs(mats).subs(scalars).doit())
+    if any(v != 0 for v in value):
+        sizes = ", ".join(f"{k} := {v}" for k, v in dims.items())
+        return ObligationOutcome(Status.FAILED, f"{prefix}lhs − rhs = {short(diff)} ≠ 0: at {sizes} on random "
+                                 f"rational matrices an entry is {next(v for v in value if v != 0)}")
+    return ObligationOutcome(Status.UNDECIDED, f"{prefix}sympy left a residue it could not reduce: {short(diff)}")
+
+
+def mutated(fn: Callable[..., ObligationOutcome]) -> Callable[[], ObligationOutcome]:
+    """The obligation function with its one wrong ingredient switched on."""
+    return functools.partial(fn, mutant=True)
 
 
 def short(expr, limit: int = 160) -> str:

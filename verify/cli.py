@@ -50,6 +50,18 @@ verdicts:
   REFUTED AS EXPECTED  a negative control found its counterexample (counts as passing).
   A result takes the worst of its parts: ERROR > FAIL > GAVE UP > UNDECIDED > PASS.
 
+symbolic obligations (sympy), counted per result as "3 proved · 2 exact · 1 cited":
+  PROVED     a symbolic argument in the claim's full generality (symbolic sizes, or a stated finite
+             reduction that is itself checked)
+  EXACT      exact arithmetic at a fixed size or on fixed instances (a 2×2 case, one rational instance)
+  CITED      a standard textbook fact used as a step, named with its source (Weyl, Courant–Fischer, …)
+  DERIVED    a constant sympy computed and compared with an independently stated value
+  INTERVAL   a bound certified by rigorous ball (interval) arithmetic
+  UNDECIDED  sympy could not decide (never a pass);  FAILED  sympy refuted it
+  A chain of steps is as strong as its weakest step. `--mutants` runs each obligation with one wrong
+  ingredient: REFUTED (sympy says FAILED) shows the obligation could fail; SURVIVED is a defect
+  (exit 1 when any mutant survived).
+
 {EXIT_CODES_HELP}
 profiles (hypothesis examples × instances per example):
   {", ".join(f"{p.name} {p.max_examples}×{p.instances}" for p in PROFILES.values())}
@@ -77,6 +89,9 @@ def build_parser() -> ArgumentParser:
     p.add_argument("--teeth", action="store_true",
                    help="also rerun each passing check with its bound just below the worst ratio; it must FAIL")
     p.add_argument("--strict", action="store_true", help="exit 1 (not 3) on UNDECIDED or GAVE UP")
+    p.add_argument("--mutants", action="store_true",
+                   help="run each sympy obligation's mutant (one wrong ingredient) instead of the checks: every "
+                        "one must be REFUTED (exit 1 if any SURVIVED)")
     p.add_argument("--json", action="store_true", help="one JSON object per result per line on stdout")
     p.add_argument("--html", metavar="FILE", type=Path, help="also write one self-contained HTML page of the run "
                    "(summary, statements, hypotheses, obligations, checks, reproduction commands, figures)")
@@ -143,6 +158,8 @@ def _dispatch(args: argparse.Namespace, ui: UI) -> int:
     if args.teeth and args.bound_scale != 1.0:
         raise UsageError("--teeth measures the bound as stated: drop --bound-scale "
                          f"{args.bound_scale!r} or --teeth")
+    if args.mutants:
+        return _mutants(target, ui)
     if target == "list":
         return _list(ui)
     if target == "all":
@@ -167,6 +184,19 @@ def _dispatch(args: argparse.Namespace, ui: UI) -> int:
         jobs = [(entry, entry.checks if check is None else [check], "result" if check is None else "check")]
     outcomes, interrupted = run_jobs(jobs, args, ui)
     return _finish(outcomes, args, ui, interrupted, summary=False)
+
+
+def _mutants(target: str, ui: UI) -> int:
+    from verify import mutants
+
+    if target == "all":
+        results = [e.result for e in registry.entries() if e.result is not None]
+    else:
+        entry, check = registry.resolve(target)
+        if check is not None or entry.result is None:
+            raise UsageError(f"--mutants needs `all` or a result id with sympy obligations, not {target!r}")
+        results = [entry.result]
+    return mutants.run(results, ui)
 
 
 def _list(ui: UI) -> int:

@@ -99,14 +99,28 @@ def _result_sections(result, parts: list) -> dict[str, Any]:
         parts += [Text(f"  {i}. {step}") for i, step in enumerate(result.derivation, 1)]
     out["derivation"] = list(result.derivation)
     parts.append(Text("symbolic obligations (run now)", style="bold"))
+    parts += [Text(f"  {line}", style="dim") for line in STATUS_LEGEND]
     out["obligations"] = []
     for ob in result.obligations:
         outcome = result.outcomes[ob.name]
         status = getattr(outcome.status, "value", str(outcome.status))
         parts.append(Text.assemble("  ", styled(status), f"  {ob.name} — {ob.description}"))
         parts += [Text(f"      {line}", style="dim") for line in outcome.evidence.splitlines()]
-        out["obligations"].append({"name": ob.name, "status": status, "evidence": outcome.evidence})
+        if ob.mutant_description:
+            parts.append(Text(f"      mutant (must be refuted, `verify {result.id} --mutants`): "
+                              f"{ob.mutant_description}", style="dim"))
+        out["obligations"].append({"name": ob.name, "status": status, "evidence": outcome.evidence,
+                                   "mutant": ob.mutant_description or None})
+    out["status_legend"] = list(STATUS_LEGEND)
     return out
+
+
+STATUS_LEGEND = (
+    "PROVED: a sympy argument in the claim's full generality (symbolic sizes, or a stated, checked finite reduction)",
+    "EXACT: exact arithmetic at a fixed size or on fixed instances;  CITED: a textbook step, named with its source",
+    "DERIVED: a constant sympy computed, compared with an independently stated value;  INTERVAL: ball arithmetic",
+    "UNDECIDED: sympy could not decide (never a pass);  FAILED: refuted.  A chain is as strong as its weakest step.",
+)
 
 
 SEARCH_EXAMPLES = 60  # cases tried for an example that shows the effect (each evaluates LIVE_SEARCH instances)

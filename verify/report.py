@@ -28,7 +28,9 @@ from numerics.attack.engine import (
 from numerics.attack.format import format_case
 from numerics.attack.seeds import seeds_label
 
-PROVED, DERIVED, FAILED = "PROVED", "DERIVED", "FAILED"
+PROVED, EXACT, CITED, DERIVED, INTERVAL, FAILED = "PROVED", "EXACT", "CITED", "DERIVED", "INTERVAL", "FAILED"
+# every obligation status, strongest evidence first (theorems.result.Status); counted per result in this order
+OBLIGATION_KINDS = (PROVED, EXACT, CITED, DERIVED, INTERVAL, UNDECIDED, FAILED)
 NOT_YET = "not yet"
 
 
@@ -36,7 +38,7 @@ NOT_YET = "not yet"
 class ObligationRecord:
     name: str
     description: str
-    status: str  # PROVED | DERIVED | UNDECIDED | FAILED
+    status: str  # PROVED | EXACT | CITED | DERIVED | INTERVAL | UNDECIDED | FAILED
     evidence: str
     value: Any = None
 
@@ -110,11 +112,15 @@ class Outcome:
     def symbolic_summary(self) -> str:
         if not self.obligations:
             return "—" if self.kind != "result" else "none"
-        counts: dict[str, int] = {}
+        counts = self.obligation_counts()
+        return " · ".join(f"{counts[s.lower()]} {s.lower()}" for s in OBLIGATION_KINDS if counts[s.lower()])
+
+    def obligation_counts(self) -> dict[str, int]:
+        """How many obligations of each kind ("proved", "exact", "cited", …), every kind present (0 if none)."""
+        counts = dict.fromkeys((s.lower() for s in OBLIGATION_KINDS), 0)
         for o in self.obligations:
-            counts[o.status] = counts.get(o.status, 0) + 1
-        order = (PROVED, DERIVED, UNDECIDED, FAILED)
-        return " · ".join(f"{counts[s]} {s.lower()}" for s in order if s in counts)
+            counts[o.status.lower()] = counts.get(o.status.lower(), 0) + 1
+        return counts
 
     def numeric_summary(self) -> str:
         if self.numeric_missing:
@@ -138,7 +144,8 @@ class Outcome:
             "seed": self.seed, "seeds": self.seeds or [self.seed],
             "profile": self.profile, "bound_scale": self.bound_scale,
             "elapsed": round(self.elapsed, 4), "statement": self.statement,
-            "symbolic": self.symbolic_summary(), "numeric": self.numeric_summary(),
+            "symbolic": self.symbolic_summary(), "symbolic_counts": self.obligation_counts(),
+            "numeric": self.numeric_summary(),
             "obligations": [o.to_dict() for o in self.obligations],
             "checks": [c.to_dict() for c in self.checks],
             "tolerance": {c.id: c.tolerance for c in self.checks},
@@ -162,6 +169,7 @@ def exit_code(outcomes: list[Outcome], strict: bool = False) -> int:
 # ------------------------------------------------------------------------------------- rendering
 STYLES = {
     PASS: "green", REFUTED: "green", PROVED: "green", DERIVED: "green", "has teeth": "green",
+    EXACT: "cyan", CITED: "cyan", INTERVAL: "cyan", "SURVIVED": "bold red", "NO MUTANT": "bold red",
     FAIL: "bold red", FAILED: "bold red", ERROR: "bold red", "NO TEETH": "bold red",
     UNDECIDED: "yellow", GAVE_UP: "yellow", NOT_YET: "yellow", "n/a": "dim",
 }
@@ -316,7 +324,7 @@ def detail(o: Outcome) -> Group:
     if o.statement:
         parts.append(Text(f"  {o.statement}"))
     if o.obligations:
-        parts.append(Text("symbolic obligations (sympy):", style="bold"))
+        parts.append(Text(f"symbolic obligations (sympy): {o.symbolic_summary()}", style="bold"))
         for ob in o.obligations:
             ev = ob.evidence if len(ob.evidence) <= EVIDENCE_CHARS else ob.evidence[:EVIDENCE_CHARS] + " …"
             parts.append(_line("  ", styled(ob.status), f"  {ob.name} — {ob.description}"))

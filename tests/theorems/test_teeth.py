@@ -53,3 +53,41 @@ def test_undecidable_is_undecided_not_proved():
     assert nonnegative(1 + sympy.cos(th)).status is Status.UNDECIDED
     # a float round-off residue is not an exact zero: UNDECIDED
     assert identity(sympy.Float(0.1) + sympy.Float(0.2), sympy.Rational(3, 10)).status is Status.UNDECIDED
+
+
+# --------------------------------------------------------------------------- honest kinds of evidence
+def test_a_chain_is_as_strong_as_its_weakest_step():
+    from theorems.result import ObligationOutcome
+    from theorems.sympy_checks import all_of, cited, exact
+
+    x = sympy.Symbol("x", real=True)
+    proved = identity((x + 1) ** 2, x**2 + 2 * x + 1)
+    assert proved.status is Status.PROVED
+    inst = exact(proved, "one instance")
+    assert inst.status is Status.EXACT and "one instance" in inst.evidence
+    cite = cited("Weyl's inequality", "Horn & Johnson Thm 4.3.1")
+    assert cite.status is Status.CITED and "Horn & Johnson" in cite.evidence
+    assert all_of(proved, derived(1, 1, evidence="d"), conclusion="c").status is Status.PROVED
+    assert all_of(proved, cite, conclusion="c").status is Status.CITED
+    assert all_of(proved, cite, inst, conclusion="c").status is Status.EXACT
+    assert all_of(proved, ObligationOutcome(Status.INTERVAL, "i"), conclusion="c").status is Status.INTERVAL
+    assert all_of(inst, ObligationOutcome(Status.UNDECIDED, "u"), conclusion="c").status is Status.UNDECIDED
+    assert all_of(cite, identity(x, x + 1), conclusion="c").status is Status.FAILED
+    assert exact(identity(x, x + 1)).status is Status.FAILED  # exact() never upgrades a failure
+
+
+def test_matrix_identity_proves_for_symbolic_sizes_and_refutes_on_instances():
+    from theorems.sympy_checks import matrix_identity
+
+    m, n = sympy.symbols("m n", integer=True, positive=True)
+    J, g = sympy.MatrixSymbol("J", m, n), sympy.MatrixSymbol("g", m, 1)
+    assert matrix_identity((J.T * g).T * (J.T * g), g.T * J * J.T * g, dims={m: 2, n: 3}).status is Status.PROVED
+    wrong = matrix_identity((J.T * g).T * (J.T * g), 2 * g.T * J * J.T * g, dims={m: 2, n: 3})
+    assert wrong.status is Status.FAILED and "m := 2" in wrong.evidence
+
+
+def test_exact_sign_decides_algebraic_numbers_exactly():
+    from theorems.sympy_checks import exact_sign
+
+    assert exact_sign(sympy.sqrt(2) - sympy.Rational(1414213, 1000000)).status is Status.EXACT
+    assert exact_sign(sympy.sqrt(2) - sympy.Rational(1414214, 1000000)).status is Status.FAILED

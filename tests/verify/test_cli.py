@@ -193,3 +193,50 @@ def test_exit_codes_in_a_real_process():
     unknown = _verify("no-such-id", "--json")
     assert unknown.returncode == 2 and "known results" in unknown.stderr
     assert json.loads(unknown.stdout.strip().splitlines()[-1])["verdict"] == "ERROR"
+
+
+# ------------------------------------------------------------------------------------------- --mutants
+def _with_mutants(fake_registry, survive: bool):
+    from theorems.result import Obligation, ObligationOutcome, Status
+
+    failed = lambda: ObligationOutcome(Status.FAILED, "sympy: residue 1 at x := 2")  # noqa: E731
+    proved = lambda: ObligationOutcome(Status.PROVED, "sympy: 0")  # noqa: E731
+    for e in fake_registry:
+        e.result.obligations = tuple(Obligation(o.name, o.description, o.run, mutant=failed,
+                                                mutant_description="factor 2") for o in e.result.obligations)
+    if survive:
+        r = fake_registry[1].result
+        r.obligations = (Obligation("a", "a", proved, mutant=proved, mutant_description="nothing wrong"),)
+
+
+def test_mutants_all_refuted_exit_0_with_json(capsys, fake_registry):
+    _with_mutants(fake_registry, survive=False)
+    code, out, _ = run(capsys, "all", "--mutants", "--no-progress")
+    assert code == EXIT_OK
+    assert "REFUTED" in out and "SURVIVED" not in out and "4 of 4 mutants refuted" in out
+    code, out, _ = run(capsys, "all", "--mutants", "--json")
+    lines = json_lines(out)
+    rows = [r for r in lines if r.get("kind") == "mutant"]
+    assert code == EXIT_OK and len(rows) == 4 and all(r["verdict"] == "REFUTED" for r in rows)
+    assert lines[-1]["kind"] == "mutants-summary" and lines[-1]["ok"] is True
+
+
+def test_a_surviving_mutant_exits_1(capsys, fake_registry):
+    _with_mutants(fake_registry, survive=True)
+    code, out, _ = run(capsys, "toy-proved", "--mutants", "--no-progress")
+    assert code == EXIT_FAIL and "SURVIVED" in out and "nothing wrong" in out
+    code, out, _ = run(capsys, "all", "--mutants", "--json")
+    assert code == EXIT_FAIL and json_lines(out)[-1]["survived"] == 1
+
+
+def test_mutants_of_a_check_id_is_a_usage_error(capsys, fake_registry):
+    code, _, err = run(capsys, "cost-bounds/ce-grad-upper", "--mutants")
+    assert code == EXIT_USAGE and "--mutants" in err
+
+
+def test_json_counts_every_kind_of_obligation(capsys, fake_registry):
+    code, out, _ = run(capsys, "toy-proved", *CI, "--json")
+    row = json_lines(out)[0]
+    assert row["symbolic_counts"] == {"proved": 1, "exact": 0, "cited": 0, "derived": 0, "interval": 0,
+                                      "undecided": 0, "failed": 0}
+    assert row["symbolic"] == "1 proved"
