@@ -2,7 +2,8 @@
 
 Shapes: V ∈ ℝ^{m×d}, X ∈ ℝ^{d×N}; with row-major vec, vec(V′X) = (I_m ⊗ Xᵀ) vec(V′), an mN × md matrix
 whose Gram is I_m ⊗ XᵀX: its singular values are those of X, each m times. Source: docs/theory.md#r5
-(reconstructed). Sympy builds the map's matrix by differentiating vec(VX), on a symbolic X.
+(reconstructed). Sympy builds the map's matrix by differentiating vec(VX), on a symbolic X of fixed size
+(m = 2, d = 3, N = 2: EXACT; the general identity vec(VX) = (I_m ⊗ Xᵀ)vec(V) is the standard vec rule).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import sympy
 from sympy.physics.quantum import TensorProduct
 
 from theorems.result import Bound, Hypothesis, Obligation, ObligationOutcome, Result, Status
-from theorems.sympy_checks import identity
+from theorems.sympy_checks import all_of, cited, exact, identity, mutated
 
 m_, d_, N_ = 2, 3, 2
 
@@ -26,34 +27,38 @@ def _map_matrix(d: int, n: int):
 
 
 @lru_cache(maxsize=None)
-def kronecker_form() -> ObligationOutcome:
+def kronecker_form(mutant: bool = False) -> ObligationOutcome:
     X, V, M = _map_matrix(d_, N_)
-    kron = identity(M, TensorProduct(sympy.eye(m_), X.T), note="D_V vec(VX) vs I_m ⊗ Xᵀ (m=2, d=3, N=2):")
+    kron = identity(M, TensorProduct(sympy.eye(m_), (2 if mutant else 1) * X.T),  # mutant: I ⊗ 2Xᵀ
+                    note="D_V vec(VX) vs I_m ⊗ Xᵀ (m=2, d=3, N=2):")
     gram = identity(M * M.T, TensorProduct(sympy.eye(m_), X.T * X), note="its Gram vs I_m ⊗ XᵀX:")
     free = M.free_symbols & set(V)
     indep = ObligationOutcome(Status.PROVED if not free else Status.FAILED,
                               f"V-symbols in the map's matrix: {sorted(map(str, free)) or 'none'}")
-    ok = all(o.status is Status.PROVED for o in (kron, gram, indep))
-    return ObligationOutcome(Status.PROVED if ok else Status.FAILED if any(
-        o.status is Status.FAILED for o in (kron, gram, indep)) else Status.UNDECIDED,
-        f"{kron.evidence}; {gram.evidence}; {indep.evidence} ⇒ spectrum of MMᵀ = spectrum of XᵀX (×m), "
-        "σ_min = σ_N(X), independent of V")
+    rule = cited("vec(AXB) = (Bᵀ ⊗ A)vec(X) (column-major; the row-major form used here is vec(VX) = "
+                 "(I ⊗ Xᵀ)vec(V)) in every size", "Horn & Johnson, Topics in Matrix Analysis (1991), Lemma 4.3.1")
+    return all_of(exact(all_of(kron, gram, indep, conclusion="the map is I ⊗ Xᵀ with Gram I ⊗ XᵀX, no V"),
+                        "m = 2, d = 3, N = 2"), rule, conclusion=(
+        "spectrum of MMᵀ = spectrum of XᵀX (×m), σ_min = σ_N(X), independent of V"))
 
 
 @lru_cache(maxsize=None)
-def eigen_match() -> ObligationOutcome:
+def eigen_match(mutant: bool = False) -> ObligationOutcome:
     """Characteristic polynomial of MMᵀ equals that of XᵀX to the power m (symbolic X, m = 2)."""
     X, _, M = _map_matrix(d_, N_)
     lam = sympy.Symbol("lambda")
-    return identity((M * M.T).charpoly(lam).as_expr(), (X.T * X).charpoly(lam).as_expr() ** m_,
-                    simplifier=sympy.expand, note="charpoly(MMᵀ) vs charpoly(XᵀX)^m:")
+    power = m_ + 1 if mutant else m_  # mutant: exponent m + 1
+    return exact(identity((M * M.T).charpoly(lam).as_expr(), (X.T * X).charpoly(lam).as_expr() ** power,
+                          simplifier=sympy.expand, note="charpoly(MMᵀ) vs charpoly(XᵀX)^m:"), "m = 2, d = 3, N = 2")
 
 
 @lru_cache(maxsize=None)
-def wide_batch_degenerate() -> ObligationOutcome:
+def wide_batch_degenerate(mutant: bool = False) -> ObligationOutcome:
     """N > d: XᵀX (3×3) has rank ≤ 2, det = 0 identically, so σ_min of the map is 0."""
-    X = sympy.Matrix(2, 3, lambda i, j: sympy.Symbol(f"x{i + 1}{j + 1}", real=True))
-    return identity((X.T * X).det(), 0, note="det(XᵀX) for symbolic X ∈ ℝ^{2×3} (N = 3 > d = 2):")
+    d = 3 if mutant else 2  # mutant: d = N = 3, where the degeneracy must not appear
+    X = sympy.Matrix(d, 3, lambda i, j: sympy.Symbol(f"x{i + 1}{j + 1}", real=True))
+    return exact(identity((X.T * X).det(), 0, note=f"det(XᵀX) for symbolic X ∈ ℝ^{{{d}×3}} (N = 3, d = {d}):"),
+                 "d = 2, N = 3")
 
 
 sN = sympy.Symbol("sigma_N", nonnegative=True)
@@ -70,11 +75,14 @@ RESULT = Result(
                    "otherwise XᵀX is singular and the map is not onto ℝ^{m×N}: σ_min = 0"),
     ),
     symbols={"sigma_N": sN},
-    bounds=(Bound("first-layer", sympy.Symbol("sigma_min_DV"), sN, "="),),
+    bounds=(Bound("first-layer", sympy.Symbol("σ_min(V′ ↦ V′X)"), sN, "="),),
     obligations=(
-        Obligation("kronecker-form", "D_V vec(VX) = I ⊗ Xᵀ with Gram I ⊗ XᵀX, no V", kronecker_form),
-        Obligation("eigen-match", "charpoly(MMᵀ) = charpoly(XᵀX)^m", eigen_match),
-        Obligation("wide-batch-degenerate", "N > d ⇒ det(XᵀX) = 0", wide_batch_degenerate),
+        Obligation("kronecker-form", "D_V vec(VX) = I ⊗ Xᵀ with Gram I ⊗ XᵀX, no V", kronecker_form,
+                   mutated(kronecker_form), "I ⊗ 2Xᵀ"),
+        Obligation("eigen-match", "charpoly(MMᵀ) = charpoly(XᵀX)^m", eigen_match, mutated(eigen_match),
+                   "exponent m + 1"),
+        Obligation("wide-batch-degenerate", "N > d ⇒ det(XᵀX) = 0", wide_batch_degenerate,
+                   mutated(wide_batch_degenerate), "d = N = 3 (the hypothesis N > d dropped)"),
     ),
     derivation=(
         "sympy differentiates vec(VX) (row-major) with respect to vec(V): the matrix is I_m ⊗ Xᵀ and contains no V.",

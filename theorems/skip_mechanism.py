@@ -18,7 +18,7 @@ import sympy
 from sympy.physics.quantum import TensorProduct
 
 from theorems.result import Bound, Hypothesis, Obligation, ObligationOutcome, Result
-from theorems.sympy_checks import all_of, identity
+from theorems.sympy_checks import all_of, exact, identity, mutated
 
 n_sym, a_sym = sympy.symbols("n a", positive=True)
 OP_NORM_ESTIMATE = 2 * sympy.sqrt(n_sym) * a_sym / sympy.sqrt(3)  # Bai–Yin: 2√n × entry std
@@ -31,35 +31,40 @@ def avgpool_1d(s: int, n_out: int, scale=None) -> sympy.Matrix:
 
 
 @lru_cache(maxsize=None)
-def avgpool_1d_isometry() -> ObligationOutcome:
-    outs = [identity(avgpool_1d(s, k) * avgpool_1d(s, k).T, sympy.eye(k), note=f"s = {s}, n = {s * k}:")
+def avgpool_1d_isometry(mutant: bool = False) -> ObligationOutcome:
+    pool = (lambda s, k: avgpool_1d(s, k, scale=1)) if mutant else avgpool_1d  # mutant: plain AvgPool_s, no √s
+    outs = [identity(pool(s, k) * pool(s, k).T, sympy.eye(k), note=f"s = {s}, n = {s * k}:")
             for s in (2, 3, 4) for k in (2, 3)]
     sym = sympy.Symbol("s", positive=True, integer=True)
     row = identity(sym * (sympy.sqrt(sym) / sym) ** 2, 1, note="symbolic s: a row has s entries √s/s, ‖row‖² =")
-    return all_of(*outs, row, conclusion="√s·AvgPool_s has orthonormal rows (disjoint windows): all singular values 1")
+    return all_of(exact(all_of(*outs, conclusion="PPᵀ = I"), "s = 2, 3, 4; 2 and 3 windows"), row,
+                  conclusion="√s·AvgPool_s has orthonormal rows (disjoint windows): all singular values 1")
 
 
 @lru_cache(maxsize=None)
-def avgpool_2d_isometry() -> ObligationOutcome:
+def avgpool_2d_isometry(mutant: bool = False) -> ObligationOutcome:
     outs = []
     for s in (2, 3):
         P1 = avgpool_1d(s, 2, scale=1)  # plain AvgPool_s in 1-D
-        P2 = s * TensorProduct(P1, P1)  # s·AvgPool_s on row-major s·2 × s·2 images
+        P2 = (sympy.sqrt(s) if mutant else s) * TensorProduct(P1, P1)  # mutant: √s·AvgPool_s (the 1-D scale)
         outs.append(identity(P2 * P2.T, sympy.eye(4), note=f"2-D s = {s}, 2×2 output:"))
-    return all_of(*outs, conclusion="s·AvgPool_s (s×s windows) has orthonormal rows: all singular values 1")
+    return exact(all_of(*outs, conclusion="s·AvgPool_s (s×s windows) has orthonormal rows: all singular values 1"),
+                 "s = 2, 3; 2×2 output")
 
 
 @lru_cache(maxsize=None)
-def zero_padding_isometry() -> ObligationOutcome:
-    outs = [identity(sympy.eye(c).col_join(sympy.zeros(extra, c)).T * sympy.eye(c).col_join(sympy.zeros(extra, c)),
+def zero_padding_isometry(mutant: bool = False) -> ObligationOutcome:
+    pad = sympy.ones if mutant else sympy.zeros  # mutant: pad with ones, E = [I; 1]
+    outs = [identity(sympy.eye(c).col_join(pad(extra, c)).T * sympy.eye(c).col_join(pad(extra, c)),
                      sympy.eye(c), note=f"{c} → {c + extra} channels:") for c, extra in ((2, 1), (3, 3))]
-    return all_of(*outs, conclusion="zero-padding E = [I; 0] is an isometric embedding (EᵀE = I)")
+    return exact(all_of(*outs, conclusion="zero-padding E = [I; 0] is an isometric embedding (EᵀE = I)"),
+                 "2 → 3 and 3 → 6 channels")
 
 
 @lru_cache(maxsize=None)
-def random_matrix_norm() -> ObligationOutcome:
+def random_matrix_norm(mutant: bool = False) -> ObligationOutcome:
     var = sympy.integrate(sympy.Symbol("x") ** 2 / (2 * a_sym), (sympy.Symbol("x"), -a_sym, a_sym))
-    entry_var = identity(var, a_sym**2 / 3, note="Var U(−a, a) = a²/3:")
+    entry_var = identity(var, a_sym**2 / (2 if mutant else 3), note="Var U(−a, a) = a²/3:")  # mutant: a²/2
     est = identity(OP_NORM_ESTIMATE.subs(a_sym, 1 / sympy.sqrt(n_sym)), 2 / sympy.sqrt(3),
                    note="2√n·a/√3 at a = 1/√n:")
     return all_of(entry_var, est, conclusion=(
@@ -83,13 +88,17 @@ RESULT = Result(
         Hypothesis("the random-matrix statements are asymptotic/empirical", "they are checked by experiment, not by sympy"),
     ),
     symbols={"n": n_sym, "a": a_sym},
-    bounds=(Bound("random-norm-estimate", sympy.Symbol("norm_A"), OP_NORM_ESTIMATE, "="),
-            Bound("skip-lower", sympy.Symbol("sigma_min_I_plus_A"), sympy.Max(0, 1 - sympy.Symbol("norm_A")), ">=")),
+    bounds=(Bound("random-norm-estimate", sympy.Symbol("‖A‖"), OP_NORM_ESTIMATE, "="),
+            Bound("skip-lower", sympy.Symbol("σ_min(I + A)"), sympy.Max(0, 1 - sympy.Symbol("‖A‖")), ">=")),
     obligations=(
-        Obligation("avgpool-1d-isometry", "√s·AvgPool_s has PPᵀ = I", avgpool_1d_isometry),
-        Obligation("avgpool-2d-isometry", "s·AvgPool_s (2-D) has PPᵀ = I", avgpool_2d_isometry),
-        Obligation("zero-padding-isometry", "EᵀE = I for zero-padding", zero_padding_isometry),
-        Obligation("random-matrix-norm", "entry variance and the 2/√3 norm estimate", random_matrix_norm),
+        Obligation("avgpool-1d-isometry", "√s·AvgPool_s has PPᵀ = I", avgpool_1d_isometry,
+                   mutated(avgpool_1d_isometry), "plain AvgPool_s (the √s dropped)"),
+        Obligation("avgpool-2d-isometry", "s·AvgPool_s (2-D) has PPᵀ = I", avgpool_2d_isometry,
+                   mutated(avgpool_2d_isometry), "√s·AvgPool_s in 2-D (the 1-D scale)"),
+        Obligation("zero-padding-isometry", "EᵀE = I for zero-padding", zero_padding_isometry,
+                   mutated(zero_padding_isometry), "padding with ones instead of zeros"),
+        Obligation("random-matrix-norm", "entry variance and the 2/√3 norm estimate", random_matrix_norm,
+                   mutated(random_matrix_norm), "Var U(−a, a) = a²/2"),
     ),
     derivation=(
         "√s·AvgPool_s: row i has s entries √s/s on window i; windows are disjoint, so rows are orthogonal with "

@@ -12,28 +12,31 @@ SPEC_ORDER = ["pl-descent", "kernel-pl", "cost-bounds", "kernel-layerwise", "ski
 PROVENANCE = {"kernel-pl": "paper", "cost-bounds": "derived", "bn-bounds": "derived",
               "lipschitz-composition": "derived"}  # all others: reconstructed
 
-P, D = Status.PROVED, Status.DERIVED
+P, D, E, C = Status.PROVED, Status.DERIVED, Status.EXACT, Status.CITED
 EXPECTED = {
-    "pl-descent": {"optimal-step": D, "step-window": D, "quadratic-equality": P, "pl-contraction": P},
-    "kernel-pl": {"chain-rule": P, "kernel-identity": P, "rayleigh-step": P, "square-cost-pl": P,
+    "pl-descent": {"descent-lemma": C, "optimal-step": D, "step-window": D, "quadratic-equality": P,
+                   "pl-contraction": P},
+    "kernel-pl": {"chain-rule": E, "kernel-identity": P, "rayleigh-step": C, "rayleigh-2x2": E, "square-cost-pl": E,
                   "ce-gradient-nonzero": P},
-    "cost-bounds": {"square-identity": P, "exp-vs-rational": P, "one-sample-lower": P, "one-sample-upper": P,
-                    "hessian-form": P, "hessian-lambda-max": P, "mean-ce-bound": P},
-    "kernel-layerwise": {"block-kernel": P, "weyl-psd-sum": P, "product-step": P, "two-layer-instance": P},
-    "skip-sigma-min": {"reverse-triangle": P, "rotation-family": P, "exact-instances": P, "no-skip-control": P,
-                       "product-of-blocks": P},
-    "first-layer-conditioning": {"kronecker-form": P, "eigen-match": P, "wide-batch-degenerate": P},
-    "wn-invariance": {"jacobian-formula": P, "jacobian-norm": P, "orthogonality": P, "scaling-laws": P,
-                      "gd-norm-identity": P, "second-derivative": P},
-    "bn-bounds": {"norm-identity": P, "jacobian-spectrum": P, "second-derivative-formula": P,
+    "cost-bounds": {"square-identity": E, "exp-vs-rational": P, "one-sample-lower": E, "one-sample-upper": E,
+                    "hessian-form": E, "hessian-lambda-max": E, "mean-ce-bound": P},
+    "kernel-layerwise": {"block-kernel": P, "weyl-psd-sum": C, "product-step": C, "product-step-instance": E,
+                         "two-layer-instance": E},
+    "skip-sigma-min": {"reverse-triangle": C, "rotation-family": P, "exact-instances": E, "no-skip-control": E,
+                       "product-of-blocks": C},
+    "first-layer-conditioning": {"kronecker-form": E, "eigen-match": E, "wide-batch-degenerate": E},
+    "wn-invariance": {"jacobian-formula": E, "jacobian-norm": E, "orthogonality": E, "scaling-laws": E,
+                      "gd-norm-identity": E, "second-derivative": E},
+    "bn-bounds": {"norm-identity": E, "jacobian-spectrum": E, "second-derivative-formula": E,
                   "scale-substitution": P, "second-derivative-constant": P, "d2-lower-witness": D,
-                  "d2-exact-norm": D},
-    "lipschitz-composition": {"chain-rule-1d": P, "unrolled": P, "induction-step": P, "ce-constants": P},
+                  "d2-exact-norm": C},
+    "lipschitz-composition": {"chain-rule-1d": P, "chain-rule-multivariate": P, "unrolled": E, "induction-step": E,
+                              "ce-constants": E},
     "ce-global-convergence": {"block-dH": D, "block-dW1": D, "block-dW2": D, "block-d2-WW": D, "block-d2-HW": D,
                               "block-d2-HH": D, "quadratic-form-sup": P, "beta-assembled": D, "mu0": D,
                               "gamma-monotone": P, "recursion-step": P, "rate-unrolled": P, "kappa-sign": D,
                               **{f"activation-{a}": Status.INTERVAL for a in ("tanh", "sigmoid", "softplus", "gelu")}},
-    "skip-mechanism": {"avgpool-1d-isometry": P, "avgpool-2d-isometry": P, "zero-padding-isometry": P,
+    "skip-mechanism": {"avgpool-1d-isometry": E, "avgpool-2d-isometry": E, "zero-padding-isometry": E,
                        "random-matrix-norm": P},
 }
 
@@ -65,6 +68,8 @@ def test_obligation_statuses(rid):
         assert o.evidence
         if o.status is Status.DERIVED:
             assert o.value is not None
+        if o.status is Status.CITED:
+            assert "cited:" in o.evidence and "[" in o.evidence  # the fact and its source are named
 
 
 def test_get_unknown_id_suggests_close_matches():
