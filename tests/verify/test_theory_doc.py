@@ -19,7 +19,8 @@ TEXT = (".py", ".md", ".cfg", ".toml", ".txt", ".yml", ".yaml")
 TOP = ("docs", "examples", "numerics", "theorems", "verify", "tests", "bench")
 # files the commands WRITE (outputs named in help texts and docs), not files of the repository
 OUTPUTS = {"history.npz", "summary.json", "skip-mechanism.json", "skip-mechanism.md", "skip-mechanism.npz",
-           "random-matrix.json", "random-matrix.png", "skip-mechanism.png", "r.html", "report.html", "run.png"}
+           "random-matrix.json", "random-matrix.png", "skip-mechanism.png", "r.html", "report.html", "run.png",
+           "skip-mechanism-conv.json", "skip-mechanism-conv.md", "skip-mechanism-conv.npz"}
 OUTSIDE = re.compile(r"THEORY\.md|EXPERIMENTS\.md|DEVGUIDE|\.\./shared|shared/spec")
 PATH = re.compile(r"(?<![\w/.<{-])((?:[\w-]+/)*[\w.-]+\.(?:md|py|png|cfg|toml))(#[\w-]+)?(?![\w/])")
 LINK = re.compile(r"\]\(([^)\s]+)\)")
