@@ -171,7 +171,8 @@ STYLES = {
     PASS: "green", REFUTED: "green", PROVED: "green", DERIVED: "green", "has teeth": "green",
     EXACT: "cyan", CITED: "cyan", INTERVAL: "cyan", "SURVIVED": "bold red", "NO MUTANT": "bold red",
     FAIL: "bold red", FAILED: "bold red", ERROR: "bold red", "NO TEETH": "bold red",
-    UNDECIDED: "yellow", GAVE_UP: "yellow", NOT_YET: "yellow", "n/a": "dim",
+    UNDECIDED: "yellow", GAVE_UP: "yellow", NOT_YET: "yellow", "n/a": "dim", "loose": "yellow",
+    "undeclared": "yellow",
 }
 EVIDENCE_CHARS = 400  # `verify explain ID` shows evidence in full
 
@@ -243,6 +244,25 @@ class SummaryTable:
         yield self.narrow() if cut else wide
 
 
+def teeth_table(outcomes: list[Outcome]) -> Table:
+    """`verify all --teeth`: per check its declared sup, the worst ratio reached, and the 0.99 verdict."""
+    table = Table(title="teeth: each check run with rhs × 0.99·(declared sup) must FAIL (confirmed at 50 digits)",
+                  header_style="bold")
+    for name, justify in (("check", "left"), ("declared", "left"), ("declared sup", "right"),
+                          ("worst reached", "right"), ("rhs ×", "right"), ("then", "left"), ("teeth", "left")):
+        table.add_column(name, justify=justify, no_wrap=name == "check")  # type: ignore[arg-type]
+    for o in outcomes:
+        for t in o.teeth:
+            if t.verdict == "n/a" and t.base.expect == "refuted":
+                continue
+            then = t.strengthened.verdict if t.strengthened else "—"
+            if t.confirmed:
+                then += " (confirmed)"
+            table.add_row(t.check_id, t.kind or "undeclared", fmt_num(t.declared_sup), fmt_num(t.base.worst_ratio),
+                          fmt_num(t.scale), then, styled(t.verdict))
+    return table
+
+
 def _summary_ratio(o: Outcome) -> str:
     text = fmt_num(o.worst_ratio)
     if o.worst_ratio is not None and o.worst_ratio > 1 and o.verdict == PASS:
@@ -311,6 +331,8 @@ def check_text(r: CheckReport, teeth: TeethReport | None = None) -> list[Text]:
     lines.append(Text(tol))
     if r.message and r.verdict != PASS:
         lines.append(Text(f"    {r.message}"))
+    if r.looseness and r.verdict == PASS:
+        lines.append(Text(f"    {r.looseness}", style=STYLES["loose"]))
     if teeth is not None:
         lines.append(_line("    teeth: ", styled(teeth.verdict), f" — {teeth.message}"))
     if r.counterexample is not None:

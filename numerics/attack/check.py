@@ -19,6 +19,87 @@ import numpy as np
 
 Case = dict[str, Any]
 
+TIGHT, KNOWN, LOOSE, IDENTITY = "tight", "known", "loose", "identity"
+BITE_FRACTION = 0.99  # a check must FAIL once its rhs is scaled to 0.99 × the declared supremum
+
+
+@dataclass(frozen=True)
+class WorstCase:
+    """What is known about sup lhs/rhs over the check's domain, declared with the check.
+
+    kind "tight":    sup = 1; ``note`` names the witness family that approaches it.
+    kind "known":    sup = ``sup`` < 1 is known exactly (e.g. a constant proved larger than needed);
+                     ``note`` names the witness family.
+    kind "identity": lhs = rhs everywhere (sup lhs/rhs = 1; the worst ratio reported is a deviation).
+    kind "loose":    the supremum is not reached by the attack; ``sup`` is the measured worst ratio
+                     (the looseness factor is 1/sup) and ``note`` says why: an error in the bound smaller
+                     than that factor would not be detected.
+
+    The teeth test (numerics.attack.engine.run_teeth) runs the check with rhs × ``bite_scale``
+    (0.99 × sup for tight, known and identity) and requires a FAIL confirmed at 50 digits.
+    """
+
+    kind: str
+    value: float | Callable[[], float]  # a zero-argument callable defers a sympy-derived constant
+    note: str
+
+    def __post_init__(self) -> None:
+        if self.kind not in (TIGHT, KNOWN, LOOSE, IDENTITY):
+            raise ValueError(f"worst case kind must be tight, known, loose or identity, not {self.kind!r}")
+        if self.kind in (TIGHT, IDENTITY) and self.value != 1:
+            raise ValueError(f"a {self.kind} check has sup 1, not {self.value!r}")
+        if not callable(self.value) and not (0 < self.value <= 1):
+            raise ValueError(f"declared sup must lie in (0, 1], got {self.value!r}")
+        if not self.note.strip():
+            raise ValueError("a worst case names its witness family (or, when loose, its reason)")
+
+    @property
+    def sup(self) -> float:
+        """The declared sup of lhs/rhs (for a loose check: the measured worst ratio)."""
+        return float(self.value()) if callable(self.value) else float(self.value)
+
+    @property
+    def bite_scale(self) -> float | None:
+        """The bound scale at which the check must FAIL (None for a loose check)."""
+        return None if self.kind == LOOSE else BITE_FRACTION * self.sup
+
+    @property
+    def declared_sup(self) -> float | None:
+        return None if self.kind == LOOSE else self.sup
+
+    def text(self) -> str:
+        if self.kind == LOOSE:
+            return loose_text(self.sup) + f" ({self.note})"
+        head = {TIGHT: "tight: sup lhs/rhs = 1", IDENTITY: "identity: lhs = rhs",
+                KNOWN: f"known sup lhs/rhs = {self.sup:.6g}"}[self.kind]
+        return f"{head}, approached by {self.note}"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"kind": self.kind, "declared_sup": self.declared_sup,
+                "measured_factor": self.sup if self.kind == LOOSE else None, "note": self.note}
+
+
+def tight(witness: str) -> WorstCase:
+    return WorstCase(TIGHT, 1.0, witness)
+
+
+def known(sup: float | Callable[[], float], witness: str) -> WorstCase:
+    return WorstCase(KNOWN, sup if callable(sup) else float(sup), witness)
+
+
+def identity(note: str = "every instance (an identity)") -> WorstCase:
+    return WorstCase(IDENTITY, 1.0, note)
+
+
+def loose(measured: float, reason: str) -> WorstCase:
+    return WorstCase(LOOSE, float(measured), reason)
+
+
+def loose_text(worst: float) -> str:
+    """How blind a loose check is, in the words every report uses."""
+    return (f"loose: worst ratio {worst:.3g} — an error smaller than 1/{worst:.3g} = {1 / worst:.3g}× "
+            "in this bound would not be detected")
+
 
 @dataclass
 class Batch:
@@ -54,6 +135,10 @@ class NumericCheck:
     expect:      "holds" for a check, "refuted" for a negative control.
     reproduce_as: what to put after ``verify`` in a reproduction command (default: the check id;
                  a user lemma uses its file path).
+    examples_scale: fraction of the profile's hypothesis examples this check draws (< 1 for checks whose
+                 cases are expensive, e.g. 200-step training runs; never fewer than 4 examples).
+    worst_case:  what is known of sup lhs/rhs (WorstCase: tight, known, identity or loose); required for
+                 every registered check that must hold (None: undeclared, e.g. a user lemma).
     """
 
     id: str
@@ -71,6 +156,8 @@ class NumericCheck:
     control_of: str | None = None
     description: str = ""
     reproduce_as: str | None = None
+    worst_case: WorstCase | None = None
+    examples_scale: float = 1.0
 
     def __post_init__(self) -> None:
         if self.relation not in ("le", "eq"):

@@ -40,7 +40,7 @@ from hypothesis import HealthCheck, Phase, Verbosity, assume, given, note, setti
 from hypothesis import seed as hypothesis_seed
 from hypothesis.errors import Unsatisfiable
 
-from numerics.attack.check import Batch, NumericCheck
+from numerics.attack.check import LOOSE, Batch, NumericCheck, loose_text
 from numerics.attack.format import format_case, format_value
 from numerics.blas import blas_single_thread
 
@@ -147,6 +147,17 @@ class CheckReport:
     counterexample: Counterexample | None = None
     artefacts: list[Counterexample] = field(default_factory=list)  # float64 violations 50 digits refuted
     artefact_count: int = 0
+    worst_case: dict[str, Any] | None = None  # the check's declared WorstCase (kind, declared_sup, note)
+
+    @property
+    def looseness(self) -> str | None:
+        """For a check declared loose (or undeclared): how large an error in its bound would go unseen."""
+        kind = (self.worst_case or {}).get("kind")
+        if self.expect != "holds" or self.relation != "le" or kind not in ("loose", None):
+            return None
+        if self.worst_ratio is None or not (self.worst_ratio > 0):
+            return None
+        return loose_text(self.worst_ratio) + ("" if kind else " (no worst case declared)")
 
     @property
     def ratio_kind(self) -> str:
@@ -159,6 +170,7 @@ class CheckReport:
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
         d["ratio_kind"] = self.ratio_kind
+        d["looseness"] = self.looseness
         return d
 
 
@@ -256,7 +268,8 @@ class _Attack:
         self.examples += 1
         self.last_case = case
         if self.progress is not None:
-            self.progress(min(self.examples, self.profile.max_examples), self.profile.max_examples)
+            total = max(4, round(self.profile.max_examples * getattr(self.check, "examples_scale", 1.0)))
+            self.progress(min(self.examples, total), total)
         batch, lhs, rhs, valid = self.evaluate(case)
         note(f"case: {format_case(case)}")
         if not valid.any():
@@ -304,9 +317,9 @@ class _Attack:
         note(f"{len(idx)} float64 violations, the worst {min(len(idx), MAX_CONFIRM)} are float64 artefacts")
 
 
-def _hypothesis_settings(profile: Profile) -> settings:
+def _hypothesis_settings(profile: Profile, examples_scale: float = 1.0) -> settings:
     return settings(
-        max_examples=profile.max_examples,
+        max_examples=max(4, round(profile.max_examples * examples_scale)),
         deadline=None,
         database=None,
         derandomize=False,  # the explicit @seed makes the run reproducible from --seed instead
@@ -333,7 +346,7 @@ def run_check(
     attack = _Attack(check, prof, bound_scale, progress)
 
     @hypothesis_seed(seed)
-    @_hypothesis_settings(prof)
+    @_hypothesis_settings(prof, getattr(check, "examples_scale", 1.0))
     @given(case=check.cases())
     def search(case):
         attack.examine(case)
@@ -391,6 +404,7 @@ def run_check(
         critical_scale=float(attack.critical) if np.isfinite(attack.critical) else None,
         worst_sides=attack.worst_sides,
         counterexample=cex, artefacts=list(attack.artefacts), artefact_count=attack.artefact_count,
+        worst_case=check.worst_case.to_dict() if check.worst_case is not None else None,
     )
 
 
@@ -459,53 +473,95 @@ def _judge_violation(check: NumericCheck, v: _Violation):
 
 
 # ---------------------------------------------------------------------------------------- teeth
-TEETH_LE_MARGIN = 1e-3  # strengthen an inequality to (1 − 1e-3) × the critical scale of the best instance
-TEETH_EQ_OFFSET = 1e-6  # perturb an identity's rhs by a factor 1 − max(1e-6, 10·rtol)
+TEETH_EQ_OFFSET = 1e-6  # an undeclared identity: perturb rhs by a factor 1 − max(1e-6, 10·rtol)
+BITES, NO_TEETH, LOOSE_VERDICT, UNDECLARED = "has teeth", "NO TEETH", "loose", "undeclared"
 
 
 @dataclass
 class TeethReport:
+    """Does the check see a bound made 1 % too strong? Judged against its declared worst case.
+
+    tight / known / identity: the check, run with rhs × 0.99·(declared sup), must FAIL with a
+    counterexample confirmed at 50 digits (when it has a 50-digit evaluator), and the passing run must
+    have reached 0.99 of the declared sup — else NO TEETH. loose: reported with the measured worst ratio
+    (an error smaller than 1/ratio goes unseen), never a pass of the teeth test. Undeclared checks (user
+    lemmas) are bitten at 0.99 and, if they pass, reported like loose ones.
+    """
+
     check_id: str
-    verdict: str  # "has teeth" | "NO TEETH" | "n/a"
+    verdict: str  # "has teeth" | "NO TEETH" | "loose" | "undeclared" | "n/a"
     scale: float | None
     message: str
     base: CheckReport
     strengthened: CheckReport | None = None
+    kind: str | None = None
+    declared_sup: float | None = None
 
     @property
     def ok(self) -> bool:
-        return self.verdict != "NO TEETH"
+        return self.verdict != NO_TEETH
+
+    @property
+    def confirmed(self) -> bool:
+        s = self.strengthened
+        return bool(s and s.verdict == FAIL and s.counterexample and s.counterexample.confirmation == CONFIRMED)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"check": self.check_id, "verdict": self.verdict, "scale": self.scale, "message": self.message,
-                "strengthened_verdict": self.strengthened.verdict if self.strengthened else None}
+        return {"check": self.check_id, "verdict": self.verdict, "kind": self.kind,
+                "declared_sup": self.declared_sup, "worst_ratio": self.base.worst_ratio,
+                "scale": self.scale, "message": self.message,
+                "strengthened_verdict": self.strengthened.verdict if self.strengthened else None,
+                "confirmed": self.confirmed, "looseness": self.base.looseness}
 
 
-def teeth_scale(check: NumericCheck, base: CheckReport) -> float | None:
-    if check.relation == "eq":
-        return 1.0 - max(TEETH_EQ_OFFSET, 10 * check.rtol)
-    if base.critical_scale is None or base.critical_scale <= 0:
-        return None
-    return base.critical_scale * (1 - TEETH_LE_MARGIN)
+def teeth_scale(check: NumericCheck) -> float:
+    """The bound scale at which the check must FAIL: 0.99 × its declared sup (0.99 when undeclared)."""
+    wc = check.worst_case
+    if wc is None:
+        return 1.0 - max(TEETH_EQ_OFFSET, 10 * check.rtol) if check.relation == "eq" else 0.99
+    return wc.bite_scale if wc.kind != LOOSE else 0.99
 
 
 def run_teeth(check: NumericCheck, *, seed: int = 0, profile: str = DEFAULT_PROFILE,
               base: CheckReport | None = None, progress=None) -> TeethReport:
-    """Run the check, then rerun it (same seed → same cases) with the bound just too strong; it must FAIL."""
+    """Run the check, then rerun it with rhs × 0.99·(declared sup); a tight/known check must FAIL there."""
     base = base or run_check(check, seed=seed, profile=profile, progress=progress)
+    wc = check.worst_case
+    kind, sup = (wc.kind, wc.declared_sup) if wc is not None else (None, None)
+
+    def report(verdict, scale, message, strong=None):
+        return TeethReport(check.id, verdict, scale, message, base, strong, kind, sup)
+
     if check.expect == "refuted":
-        return TeethReport(check.id, "n/a", None, "a control: its teeth are the refutation itself", base)
+        return report("n/a", None, "a control: its teeth are the refutation itself")
     if base.verdict != PASS:
-        return TeethReport(check.id, "n/a", None, f"teeth are tested on a passing check; this one is {base.verdict}",
-                           base)
-    scale = teeth_scale(check, base)
-    if scale is None:
-        return TeethReport(check.id, "NO TEETH", None,
-                           f"no bound scale > 0 can make it fail: atol = {check.atol!r} exceeds every lhs", base)
+        return report("n/a", None, f"teeth are tested on a passing check; this one is {base.verdict}")
+    scale = teeth_scale(check)
     strong = run_check(check, seed=seed, profile=profile, bound_scale=scale, progress=progress)
-    if strong.verdict == FAIL:
-        basis = (f"tolerance-adjusted worst ratio {base.critical_scale:.9g}" if check.relation == "le"
-                 else f"worst relative deviation {base.worst_ratio:.3g}")
-        return TeethReport(check.id, "has teeth", scale, f"fails with rhs × {scale:.9g} ({basis})", base, strong)
-    return TeethReport(check.id, "NO TEETH", scale,
-                       f"still {strong.verdict} with rhs × {scale:.9g}: the check cannot fail", base, strong)
+    worst = base.worst_ratio
+    bitten = strong.verdict == FAIL
+    confirmed = (bitten and (check.evaluate_mp is None
+                             or strong.counterexample.confirmation == CONFIRMED))
+    if kind == LOOSE or (kind is None and not bitten):
+        text = loose_text(worst) if worst and worst > 0 else "loose: no positive ratio reached"
+        if kind is None:
+            return report(UNDECLARED, scale, f"{text} (no worst case declared; rhs × {scale:.6g}: {strong.verdict})",
+                          strong)
+        declared = f"declared looseness factor {1 / wc.sup:.3g} ({wc.note})"
+        return report(LOOSE_VERDICT, scale, f"{text}; {declared}; rhs × {scale:.6g}: {strong.verdict}", strong)
+    # reached: the tolerance-adjusted worst ratio (critical scale) is what a scaled bound is compared with
+    crit = base.critical_scale
+    reached = check.relation == "eq" or kind is None or (crit is not None and sup is not None and crit >= 0.99 * sup)
+    target_ = "the declared sup" if sup is None else f"declared sup {sup:.6g}"
+    if confirmed and reached:
+        how = "confirmed at 50 digits" if check.evaluate_mp is not None else "no 50-digit evaluator"
+        return report(BITES, scale, f"reached {_fmt(worst)} of {target_}; FAILS with rhs × {scale:.6g} ({how})",
+                      strong)
+    why = (f"still {strong.verdict} with rhs × {scale:.6g}" if not bitten
+           else f"rhs × {scale:.6g} FAILS but {strong.counterexample.confirmation}" if not confirmed
+           else f"worst ratio {_fmt(worst)} < 0.99 × {target_}")
+    return report(NO_TEETH, scale, f"{why}: the check does not reach its worst case", strong)
+
+
+def _fmt(x) -> str:
+    return "—" if x is None else f"{x:.6g}"

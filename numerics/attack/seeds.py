@@ -103,4 +103,4 @@ def merge_teeth(teeth: list[TeethReport], merged: CheckReport) -> TeethReport:
         or next((t for t in teeth if t.verdict == "has teeth"), None) or teeth[0]
     seed = pick.base.seed
     return TeethReport(pick.check_id, pick.verdict, pick.scale, f"seed {seed}: {pick.message}", merged,
-                       pick.strengthened)
+                       pick.strengthened, pick.kind, pick.declared_sup)

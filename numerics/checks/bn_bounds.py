@@ -41,7 +41,7 @@ import numpy as np
 from hypothesis import strategies as st
 
 from numerics import ops
-from numerics.attack.check import Batch, NumericCheck
+from numerics.attack.check import Batch, NumericCheck, identity, known, loose, tight
 from numerics.checks import _curvature as curv
 from numerics.checks import _instances as inst
 from numerics.layers import Activation, BatchNorm, Scale, WeightNormDense
@@ -280,6 +280,7 @@ def branch_cases():
         "activation": st.sampled_from(("tanh", "softplus", "gelu", "sigmoid")),
         "log10_scale": inst.log10_scales(-6.0, 6.0), "log10_eps": inst.log10_scales(-4.0, 2.0),
         "log10_r": inst.log10_scales(-2.0, 2.0), "alpha": st.floats(0.01, 2.0),
+        "align": st.one_of(st.just(1.0), st.floats(0.0, 1.0)),  # 1.0: the witness family itself
     })
 
 
@@ -314,12 +315,22 @@ def _branch_batch(case, n, bn: bool) -> Batch:
     K, m, N, act, alpha = case["K"], case["m"], case["N"], case["activation"], case["alpha"]
     eps, r = 10.0 ** case["log10_eps"], 10.0 ** case["log10_r"]
     net = branch_net(K, m, alpha, eps, act, bn)
-    # rows of W₁ on the shell: norms r·10^U(0,1), the smallest of them r₁ ≥ r
-    W1 = rng.standard_normal((n, m, K))
-    W1 *= r * 10.0 ** rng.uniform(0, 1, size=(n, m, 1)) / np.linalg.norm(W1, axis=-1, keepdims=True)
-    W2 = rng.standard_normal((n, K, m))
-    p = net.flatten(([{}] if bn else []) + [{"W": W1}, {}, {"W": W2}, {}])
+    # Steering (align → 1) towards the witness of equality: H = s⊗h (BN(H) of rank one, ‖BN(H)‖_F → √(KN)),
+    # rows of W₁ orthogonal to s (pre-activations 0, where σ′ = sup for tanh and sigmoid) and of equal norm,
+    # rows of Ŵ₂ equal (‖Ŵ₂‖₂ = √K). align = 0 is the unsteered random draw.
+    a = float(case.get("align", 0.0))
+    s_dir = rng.choice([-1.0, 1.0], size=(n, K, 1))
     H = _branch_inputs(case, rng, n)
+    H = (1 - a) * H + a * s_dir * (np.linalg.norm(H, axis=(-2, -1), keepdims=True) / np.sqrt(K * N)) \
+        * rng.standard_normal((n, 1, N))
+    # rows of W₁ on the shell: norms r·10^(U(0,1)·(1 − a)), the smallest of them r₁ ≥ r
+    W1 = rng.standard_normal((n, m, K))
+    common = rng.standard_normal((n, 1, K))
+    common -= np.sum(common * s_dir.swapaxes(-1, -2), axis=-1, keepdims=True) * s_dir.swapaxes(-1, -2) / K
+    W1 = (1 - a) * W1 + a * common
+    W1 *= r * 10.0 ** ((1 - a) * rng.uniform(0, 1, size=(n, m, 1))) / np.linalg.norm(W1, axis=-1, keepdims=True)
+    W2 = inst.aligned_rows(rng, (n,), K, m, a)
+    p = net.flatten(([{}] if bn else []) + [{"W": W1}, {}, {"W": W2}, {}])
     lhs = inst.spectral_norm(net.param_jacobian(p, H)[..., : m * K])  # columns of W₁
     r1 = np.min(np.linalg.norm(W1, axis=-1), axis=-1)
     rhs = _branch_rhs(alpha, K, N, inst.sup_abs_dsigma(act), r1)
@@ -374,20 +385,23 @@ _D2_DESC = ("D²BN is the complex step of the layer's input Jacobian in each of 
 
 CHECKS = [
     NumericCheck(
-        id=f"{R}/norm-identity", result_id=R, title="‖BN_ε(H)‖² = Σ N var/(var + ε)",
+        id=f"{R}/norm-identity", worst_case=identity(),
+        result_id=R, title="‖BN_ε(H)‖² = Σ N var/(var + ε)",
         statement="‖BN_ε(H)‖_F² = Σ_rows N·var/(var + ε)", relation="eq",
         cases=bn_cases, evaluate=_norm_identity, evaluate_mp=_norm_identity_mp, hypotheses=_H_HYP,
         rtol=RTOL, description="BN output from the layer code against the variance computed separately "
                                "(two-pass), inputs at scales 1e−6 … 1e6 and ε from 1e−6 to 1e2.",
     ),
     NumericCheck(
-        id=f"{R}/norm-bound", result_id=R, title="‖BN_ε(H)‖² ≤ K·N",
+        id=f"{R}/norm-bound", worst_case=tight("var ≫ ε (large input scale, small ε): ratio 1 − ε/(var + ε)"),
+        result_id=R, title="‖BN_ε(H)‖² ≤ K·N",
         statement="‖BN_ε(H)‖_F² ≤ K·N", relation="le",
         cases=bn_cases, evaluate=_norm_bound, evaluate_mp=_norm_bound_mp, hypotheses=_H_HYP, rtol=RTOL,
         description="Tight as var ≫ ε (ratio 1 − ε/(var + ε)); hypothesis steers the scale up and ε down.",
     ),
     NumericCheck(
-        id=f"{R}/jacobian-var", result_id=R, title="‖D BN_ε(H)‖ ≤ 1/√(var + ε)",
+        id=f"{R}/jacobian-var", worst_case=tight("N ≥ 3 with a direction orthogonal to 1 and to the centred row"),
+        result_id=R, title="‖D BN_ε(H)‖ ≤ 1/√(var + ε)",
         statement="‖D BN_ε(H)‖₂ ≤ 1/√(min_rows var + ε)", relation="le",
         cases=bn_cases, evaluate=_jac_var, evaluate_mp=_jac_var_mp, hypotheses=_H_HYP, rtol=RTOL_DERIV,
         description="Spectral norm of net.input_jacobian (reverse mode through the layer). Equality for N ≥ 3 "
@@ -395,19 +409,22 @@ CHECKS = [
                     "ε/(var + ε)^{3/2}.",
     ),
     NumericCheck(
-        id=f"{R}/jacobian-eps", result_id=R, title="‖D BN_ε(H)‖ ≤ 1/√ε",
+        id=f"{R}/jacobian-eps", worst_case=tight("var ≪ ε (tiny input scales)"),
+        result_id=R, title="‖D BN_ε(H)‖ ≤ 1/√ε",
         statement="‖D BN_ε(H)‖₂ ≤ 1/√ε", relation="le",
         cases=bn_cases, evaluate=_jac_eps, evaluate_mp=_jac_eps_mp, hypotheses=_H_HYP, rtol=RTOL_DERIV,
         description="The input-independent bound; tight as var ≪ ε (tiny input scales).",
     ),
     NumericCheck(
-        id=f"{R}/hessian-spec", result_id=R, title="‖D² BN_ε(H)‖ ≤ 6/(√N ε) (spec constant)",
+        id=f"{R}/hessian-spec", worst_case=known(lambda: _d2_constant("exact") / _d2_constant("spec"), "the attained witness of hessian-exact (var = ε/4 along û); the spec's 6 is ≈ 7× the exact constant"),
+        result_id=R, title="‖D² BN_ε(H)‖ ≤ 6/(√N ε) (spec constant)",
         statement="sup_{‖a‖=‖b‖=1} ‖D²BN_ε(H)[a, b]‖ ≤ 6/(√N ε)", relation="le",
         cases=bn_cases, evaluate=_hess_spec, evaluate_mp=_hess_spec_mp, hypotheses=_H_HYP, rtol=RTOL_DERIV,
         description=_D2_DESC + " The spec's 6 is loose by a factor ≈ 7.",
     ),
     NumericCheck(
-        id=f"{R}/hessian-derived", result_id=R, title="‖D² BN_ε(H)‖ ≤ (12/5)5^{−1/4}/(√N ε) (derived constant)",
+        id=f"{R}/hessian-derived", worst_case=known(lambda: _d2_constant("exact") / _d2_constant("derived"), "the attained witness of hessian-exact; the derived constant is ≈ 1.87× the exact one"),
+        result_id=R, title="‖D² BN_ε(H)‖ ≤ (12/5)5^{−1/4}/(√N ε) (derived constant)",
         statement="sup_{‖a‖=‖b‖=1} ‖D²BN_ε(H)[a, b]‖ ≤ (12/5)·5^{−1/4}/(√N ε) ≈ 1.605/(√N ε)", relation="le",
         cases=bn_cases, evaluate=_hess_derived, evaluate_mp=_hess_derived_mp, hypotheses=_H_HYP,
         rtol=RTOL_DERIV,
@@ -415,7 +432,8 @@ CHECKS = [
                                "reaches ≈ 0.535 of it.",
     ),
     NumericCheck(
-        id=f"{R}/hessian-lower-witness", result_id=R,
+        id=f"{R}/hessian-lower-witness", worst_case=identity("the witness var = ε/4 along û"),
+        result_id=R,
         title="‖D²BN_ε(H)[û, û]‖ = 48/(25√5)/(√N ε) at var = ε/4 (the attained lower bound)",
         statement="‖D²BN_ε(H)[û, û]‖ = 48/(25√5)/(√N ε),  var = ε/4 in the row of û = (h − h̄)/‖h − h̄‖",
         relation="eq", cases=witness_cases, evaluate=_lower_witness, evaluate_mp=_lower_witness_mp,
@@ -428,7 +446,8 @@ CHECKS = [
                     "D2_BOUND_TIGHT it brackets the best constant: 48/(25√5) ≈ 0.8587 ≤ κ ≤ 1.6050.",
     ),
     NumericCheck(
-        id=f"{R}/branch-param-derivative", result_id=R,
+        id=f"{R}/branch-param-derivative", worst_case=tight("Ŵ₂ rows equal, BN(H) of rank one with var ≫ ε, Ŵ₁ rows orthogonal to it (σ′ at its sup)"),
+        result_id=R,
         title="‖D_{W₁} α Ŵ₂σ(Ŵ₁BN_ε(H))‖ ≤ α K √N sup|σ′|/r₁ at every input scale",
         statement="‖D_{W₁} g(H)‖₂ ≤ α·K·√N·sup|σ′| / r₁,  g(H) = α Ŵ₂ σ(Ŵ₁ BN_ε(H))", relation="le",
         cases=branch_cases, evaluate=_branch_bn, evaluate_mp=_branch_mp_evaluator(True), hypotheses=_BR_HYP,
@@ -460,7 +479,8 @@ _hess_exact, _hess_exact_mp = _hessian_evaluator("exact")
 
 
 CHECKS.append(NumericCheck(
-    id=f"{R}/hessian-exact", result_id=R, title="‖D² BN_ε(H)‖ ≤ 48/(25√5)/(√N ε) (the exact norm, attained)",
+    id=f"{R}/hessian-exact", worst_case=tight("var = ε/4 along û (theorems.bn_bounds.d2_lower_witness)"),
+        result_id=R, title="‖D² BN_ε(H)‖ ≤ 48/(25√5)/(√N ε) (the exact norm, attained)",
     statement="sup_{‖a‖=‖b‖=1} ‖D²BN_ε(H)[a, b]‖ ≤ 48/(25√5)/(√N ε) ≈ 0.8587/(√N ε)", relation="le",
     cases=bn_cases, evaluate=_hess_exact, evaluate_mp=_hess_exact_mp, hypotheses=_H_HYP, rtol=RTOL_DERIV,
     description=_D2_DESC + " The constant is theorems.bn_bounds.BN_D2_EXACT (sympy, d2-exact-norm: the sup over h, "

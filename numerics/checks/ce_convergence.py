@@ -34,39 +34,48 @@ import numpy as np
 from hypothesis import strategies as st
 
 from numerics import trainer
-from numerics.attack.check import Batch, NumericCheck
+from numerics.attack.check import Batch, NumericCheck, loose, tight
+from numerics.checks._instances import ACTIVATIONS
 from numerics.training import highprec as hp
 from numerics.training import inequalities as ineq
 from numerics.training.r7 import R7Instance, R7Monitor, alpha_for, make_data
 
 RESULT = "ce-global-convergence"
-STEPS = 16  # GD steps per trajectory in a check case (quick profile: 4 trajectories × 16 steps)
+STEPS = 200  # GD steps per trajectory at the certified step size (every step is one instance per run)
+EXAMPLES_SCALE = 0.25  # a case is a 200-step run (~0.3–1 s): a quarter of the profile's examples, shared
+# by the five checks through the trajectory cache (same seed → same first cases)
 CONTROL_R = 1e3  # WN row norm in the c ≥ 1 control: suppresses the W-part of K by 1/r²
 
 HYPOTHESES = (
     "X ∈ ℝ^{d×N}: N ≤ d linearly independent (Gaussian, unit-norm) columns",
-    "c_k = α_k√(mK) sup|σ′|/√ε < 1 (σ = tanh)",
+    "c_k = α_k√(mK) sup|σ′|/√ε < 1 (σ ∈ tanh, sigmoid, softplus, gelu)",
     "0 < η < 2/β, β from theorems.ce_convergence on the shell S_r",
     "plain full-batch GD from WN rows of norm r",
 )
 
 
+def _log_uniform(lo: float, hi: float):
+    return st.floats(np.log10(lo), np.log10(hi), allow_nan=False).map(lambda u: float(10.0 ** u))
+
+
 def cases():
+    """c ∈ [1e−4, 0.99], ε ∈ [1e−3, 1e2], r ∈ [1e−2, 1e2], η/(2/β) ∈ [1e−3, 0.95], all log-uniform; every
+    smooth activation. μ₀ is approached as c → 0 and r → ∞; the descent bound as η → 0."""
     return st.fixed_dictionaries({
         "seed": st.integers(0, 2**16),
         "N": st.integers(2, 4), "extra_d": st.integers(0, 2), "K": st.integers(2, 3),
-        "m": st.integers(2, 3), "blocks": st.integers(1, 2),
-        "c": st.floats(0.05, 0.9), "eps": st.sampled_from([1.0, 4.0, 16.0]),
-        "r": st.sampled_from([1.0, 2.0, 4.0]), "eta_frac": st.floats(0.1, 0.95),
+        "m": st.integers(2, 3), "blocks": st.integers(1, 2), "activation": st.sampled_from(ACTIVATIONS),
+        "c": _log_uniform(1e-4, 0.99), "eps": _log_uniform(1e-3, 1e2),
+        "r": _log_uniform(1e-2, 1e2), "eta_frac": _log_uniform(1e-3, 0.95),
     })
 
 
 def instance(case) -> R7Instance:
-    K, m, eps = case["K"], case["m"], case["eps"]
-    alpha = alpha_for(case["c"], K, m, eps, "tanh")
+    K, m, eps, act = case["K"], case["m"], case["eps"], case.get("activation", "tanh")
+    alpha = alpha_for(case["c"], K, m, eps, act)
     return R7Instance(seed=case["seed"], d=case["N"] + case["extra_d"], N=case["N"], K=K, m=m,
                       blocks=case["blocks"], alphas=[alpha] * case["blocks"], eps=eps, r=case["r"],
-                      activation="tanh", eta_fraction=case["eta_frac"])
+                      activation=act, eta_fraction=case["eta_frac"])
 
 
 @functools.lru_cache(maxsize=64)
@@ -125,18 +134,18 @@ def evaluate_mp(name: str, v):
     return mpf(float(v["kappa"])) * gam**2 * int(v["t"]), 1 / loss_t - 1 / loss0
 
 
-RUNS = ("Short certified GD runs (16 steps each, n/16 trajectories evaluated together) on random R7 instances "
+RUNS = ("Certified GD runs (200 steps each, max(1, n/200) trajectories evaluated together) on random R7 instances "
         "that meet the hypotheses (N ≤ d independent inputs, every c_k < 1, 0 < η < 2/β with β from "
         "theorems.ce_convergence); one instance = one (trajectory, step). ")
 
 
-def _check(name: str, title: str, description: str) -> NumericCheck:
+def _check(name: str, title: str, description: str, worst_case) -> NumericCheck:
     statement, rtol, atol, _ = ineq.INEQUALITIES[name]
     description = RUNS + description
     return NumericCheck(id=f"{RESULT}/{name}", result_id=RESULT, title=title, statement=statement,
                         relation="le", cases=cases, evaluate=_evaluator(name), hypotheses=HYPOTHESES,
                         evaluate_mp=functools.partial(evaluate_mp, name), rtol=rtol, atol=atol,
-                        description=description)
+                        description=description, worst_case=worst_case, examples_scale=EXAMPLES_SCALE)
 
 
 # --------------------------------------------------------------------------------------- controls
@@ -254,14 +263,23 @@ def _control(name, title, statement, cases_, evaluate, hypotheses, description):
 
 CHECKS = [
     _check("wn-monotone", "WN row norms never decrease along GD (R7.1, R6)",
-           "worst row per step; growth is η²‖∇_wℓ‖², so ratios sit just below 1"),
+           "worst row per step; growth is η²‖∇_wℓ‖², so ratios sit just below 1",
+           tight("late steps, where ∇_wℓ → 0 and a row grows by η²‖∇_wℓ‖² ≪ ‖w‖²")),
     _check("descent", "descent inequality with the composed β (R7.2, R0)",
-           "guaranteed decrease over measured decrease; ≈ 1 − βη/2 when β is tight"),
+           "guaranteed decrease over measured decrease; → 1 as η → 0 (first order: both sides ≈ η‖∇ℓ‖²)",
+           tight("η/(2/β) → 1e−3: the second-order terms vanish")),
     _check("kernel", "λ_min(K(p_t)) ≥ μ₀ = σ_N(X)²Π(1 − c_k)² along GD (R7.3)",
-           "exact eigvalsh of the K·N × K·N tangent kernel at every step"),
+           "exact eigvalsh of the K·N × K·N tangent kernel at every step",
+           tight("c → 1e−4 and r → 1e2: D_H F → I and the Ŵ-part of K (∝ α²/r²) vanishes, "
+                 "so λ_min(K) → σ_N(X)² = μ₀")),
     _check("gradient", "‖∇ℓ_t‖² ≥ μ₀(1 − e^{−Nℓ_t})²/N³ along GD (R7.3, R1, R2)",
-           "the PL-type lower bound from μ₀ and the cross-entropy bound of R2 against the measured ‖∇ℓ_t‖²"),
-    _check("rate", "ℓ_t ≤ 1/(1/ℓ₀ + κγ²t) (R7.4)", "predicted gain in 1/ℓ over the measured gain"),
+           "the PL-type lower bound from μ₀ and the cross-entropy bound of R2 against the measured ‖∇ℓ_t‖²",
+           loose(0.5, "the product of two bounds that are tight in different places: λ_min(K) ≥ μ₀ needs "
+                       "∇C along K's bottom eigenvector, and the R2 bound (ratio ≤ (K−1)/K ≤ 2/3 for K ≤ 3) "
+                       "needs tied rivals; GD's ∇C is aligned with neither")),
+    _check("rate", "ℓ_t ≤ 1/(1/ℓ₀ + κγ²t) (R7.4)", "predicted gain in 1/ℓ over the measured gain",
+           loose(0.2, "the telescoped rate uses the worst-case κ (μ₀, β and the smallest admissible γ) at every "
+                       "step; a real run gains more in 1/ℓ than that")),
     _control("no-skip", "control: without skip connections λ_min(K) ≥ μ₀ fails",
              "μ₀ ≤ λ_min(K_chain(p))", no_skip_cases, evaluate_no_skip,
              HYPOTHESES[:1] + ("chain net: R_k replaced by g_k (identity shortcut DROPPED)",),

@@ -10,7 +10,10 @@ docs/theory.md#r2, with s = softmax(z), c = −log s_y:
 
 Logits are drawn as scale·U(−1, 1) with scale = 10^u, u ∈ [−6, 4] (so |z| ≤ 1e4), the label's logit
 steered by a case parameter, and three patterns: i.i.d. rivals, all rivals tied, one rival (the others
-pushed down to −scale). Everything goes through numerics.costs (stable log-sum-exp); the 50-digit
+pushed down to −scale). The number of classes K is log-uniform in [2, 1000] and the batch size N
+log-uniform in [1, 64]: the lower bounds are tight only as K → ∞ with tied rivals (their ratio is
+√((K−1)/K), resp. (K−1)/K), so capping K at 8 or 16 would hide an error of 6–13 %. Large K·N cases
+evaluate fewer instances (at most MAX_ENTRIES logits per case) so that a case stays cheap. Everything goes through numerics.costs (stable log-sum-exp); the 50-digit
 re-evaluation runs the same code on mpmath object arrays (numerics.ops.to_mp).
 
 Tolerances (named, printed with every verdict):
@@ -29,7 +32,7 @@ import numpy as np
 from hypothesis import strategies as st
 
 from numerics import costs, ops
-from numerics.attack.check import Batch, NumericCheck
+from numerics.attack.check import Batch, NumericCheck, identity, known, tight
 
 EPS = float(np.finfo(float).eps)
 RTOL = 1e-12
@@ -38,11 +41,26 @@ ATOL_GAP_SQ = (8 * EPS) ** 2
 PATTERNS = ("random", "tied", "one-rival")
 SEEDS = st.integers(0, 2**32 - 1)
 LOG10_SCALES = st.floats(-6.0, 4.0, allow_nan=False)
+MAX_CLASSES = 1000  # K log-uniform in [2, MAX_CLASSES]
+MAX_BATCH = 64  # N log-uniform in [1, MAX_BATCH]
+MAX_ENTRIES = 2**17  # logits evaluated per case: n·K·N is capped by dropping instances (at least 2 remain)
+HESSIAN_MAX_CLASSES = 16  # eigvalsh of K×K per instance; the Hessian bound is tight at K = 2
 
 
-def logit_cases(max_classes: int = 16):
+def log_uniform_int(lo: int, hi: int):
+    """An integer in [lo, hi] whose log is uniform (hypothesis draws the exponent as a float)."""
+    return st.floats(math.log(lo), math.log(hi), allow_nan=False).map(
+        lambda u: int(min(hi, max(lo, round(math.exp(u))))))
+
+
+def instances_for(n: int, *dims: int) -> int:
+    """How many of the requested n instances a case of this size evaluates (≤ MAX_ENTRIES logits)."""
+    return int(max(2, min(n, MAX_ENTRIES // math.prod(dims))))
+
+
+def logit_cases(max_classes: int = MAX_CLASSES):
     return st.fixed_dictionaries({
-        "K": st.integers(2, max_classes),
+        "K": log_uniform_int(2, max_classes),
         "log10_scale": LOG10_SCALES,
         "label_logit": st.floats(-1.0, 1.0, allow_nan=False),
         "pattern": st.sampled_from(PATTERNS),
@@ -54,6 +72,7 @@ def draw_logits(case, n: int) -> tuple[np.ndarray, np.ndarray]:
     """(z, y): logits of shape (n, K) with |z| ≤ 10^log10_scale, labels of shape (n,)."""
     rng = np.random.default_rng(case["seed"])
     K, scale = case["K"], 10.0 ** case["log10_scale"]
+    n = instances_for(n, K)
     z = scale * rng.uniform(-1.0, 1.0, size=(n, K))
     y = rng.integers(0, K, size=n)
     rows = np.arange(n)
@@ -139,7 +158,7 @@ def _ce_no_sqrt2_mp(v):
 def _ce_bounded(case, n):
     z, y = draw_logits(case, n)
     residual, gap, c = one_sample(z, y)
-    return Batch(_norm(residual), np.full(n, math.sqrt(2)), None, _logit_variables(z, y, gap, c))
+    return Batch(_norm(residual), np.full(len(z), math.sqrt(2)), None, _logit_variables(z, y, gap, c))
 
 
 def _ce_bounded_mp(v):
@@ -157,7 +176,7 @@ def _ce_hessian(case, n):
     z, _ = draw_logits(case, n)
     s = np.swapaxes(costs.softmax(np.swapaxes(z, -1, -2)), -1, -2)
     lam = np.linalg.eigvalsh(_hessian(s))[..., -1]
-    return Batch(lam, np.full(n, 0.5), None, {"z": z, "s": s, "lambda_max": lam})
+    return Batch(lam, np.full(len(z), 0.5), None, {"z": z, "s": s, "lambda_max": lam})
 
 
 def _ce_hessian_mp(v):
@@ -196,10 +215,11 @@ def _square_mp(v):
 
 def _mean_ce_cases():
     return st.fixed_dictionaries({
-        "K": st.integers(2, 8),
-        "N": st.integers(1, 6),
+        "K": log_uniform_int(2, MAX_CLASSES),
+        "N": log_uniform_int(1, MAX_BATCH),
         "log10_scale": LOG10_SCALES,
         "label_logit": st.floats(-1.0, 1.0, allow_nan=False),
+        "pattern": st.sampled_from(PATTERNS),
         "seed": SEEDS,
     })
 
@@ -213,11 +233,22 @@ def _mean_ce_sides(Z, y):
 
 
 def _mean_ce(case, n):
+    """Columns drawn like draw_logits (i.i.d., tied or one-rival rivals); the worst case is tied rivals, K
+    large and a small loss spread evenly over the samples (ratio → (K−1)/K)."""
     rng = np.random.default_rng(case["seed"])
     K, N, scale = case["K"], case["N"], 10.0 ** case["log10_scale"]
-    Z = scale * rng.uniform(-1, 1, size=(n, K, N))
+    n = instances_for(n, K, N)
     y = rng.integers(0, K, size=N)  # labels shared by the instances: costs takes one label vector
-    Z[:, y, np.arange(N)] = scale * case["label_logit"]
+    cols = np.arange(N)
+    Z = scale * rng.uniform(-1, 1, size=(n, K, N))
+    if case.get("pattern") == "tied":
+        Z[:] = Z[:, :1, :]
+    elif case.get("pattern") == "one-rival":
+        rival = (y + 1 + rng.integers(0, K - 1, size=N)) % K if K > 1 else y
+        keep = Z[:, rival, cols]
+        Z[:] = -scale
+        Z[:, rival, cols] = keep
+    Z[:, y, cols] = scale * case["label_logit"]
     lhs, rhs, C = _mean_ce_sides(Z, y)
     return Batch(lhs, rhs, None, {"Z": Z, "y": np.broadcast_to(y, (n, N)), "C": C})
 
@@ -228,14 +259,14 @@ def _mean_ce_mp(v):
 
 
 # ------------------------------------------------------------------------------------ the list
-_S_HYP = ("z ∈ ℝ^K, 2 ≤ K ≤ 16, |z| ≤ 1e4", "y ∈ {0, …, K−1}", "s = softmax(z), c = −log s_y")
+_S_HYP = ("z ∈ ℝ^K, 2 ≤ K ≤ 1000, |z| ≤ 1e4", "y ∈ {0, …, K−1}", "s = softmax(z), c = −log s_y")
 _R = "cost-bounds"
 
 CHECKS = [
     NumericCheck(
         id=f"{_R}/square-identity", result_id=_R, title="square cost: ‖∇C‖² = (2/N) C",
         statement="‖∇C(Z)‖_F² = (2/N)·C(Z),  C(Z) = ‖Z − Y‖_F²/(2N)", relation="eq",
-        cases=_batch_cases, evaluate=_square, evaluate_mp=_square_mp,
+        cases=_batch_cases, evaluate=_square, evaluate_mp=_square_mp, worst_case=identity(),
         hypotheses=("Z, Y ∈ ℝ^{K×N}, entries up to 1e4 in size",), rtol=RTOL, atol=0.0,
         description="Random Z, Y at scales 1e−6 … 1e4; both sides from numerics.costs.",
     ),
@@ -243,6 +274,7 @@ CHECKS = [
         id=f"{_R}/ce-one-sample-lower", result_id=_R, title="CE gradient lower bound 1 − e^{−c} ≤ ‖s − e_y‖",
         statement="1 − e^{−c} ≤ ‖s − e_y‖", relation="le",
         cases=logit_cases, evaluate=_ce_lower, evaluate_mp=_ce_lower_mp, hypotheses=_S_HYP,
+        worst_case=known(math.sqrt((MAX_CLASSES - 1) / MAX_CLASSES), f"tied rivals, K → {MAX_CLASSES}: ratio √((K−1)/K)"),
         rtol=RTOL, atol=ATOL_GAP,
         description="1 − e^{−c} = 1 − s_y is the label component of s − e_y, so the bound holds with "
                     "slack Σ_{j≠y} s_j²; tied rivals and many classes make it tight.",
@@ -251,6 +283,7 @@ CHECKS = [
         id=f"{_R}/ce-log-lower", result_id=_R, title="c/(1 + c) ≤ 1 − e^{−c}",
         statement="c/(1 + c) ≤ 1 − e^{−c}   (c ≥ 0)", relation="le",
         cases=logit_cases, evaluate=_ce_log, evaluate_mp=_ce_log_mp, hypotheses=_S_HYP,
+        worst_case=tight("c → 0 (the label logit dominant)"),
         rtol=RTOL, atol=ATOL_GAP,
         description="Equivalent to e^c ≥ 1 + c; tight as c → 0 (label logit dominant).",
     ),
@@ -258,6 +291,7 @@ CHECKS = [
         id=f"{_R}/ce-grad-upper", result_id=_R, title="CE gradient upper bound ‖s − e_y‖ ≤ √2(1 − s_y)",
         statement="‖∇c(z)‖ = ‖s − e_y‖ ≤ √2·(1 − s_y)", relation="le",
         cases=logit_cases, evaluate=_ce_upper, evaluate_mp=_ce_upper_mp, hypotheses=_S_HYP,
+        worst_case=tight("one rival holding all of 1 − s_y (K = 2, or the others pushed down)"),
         rtol=RTOL, atol=ATOL_GAP,
         description="Σ_{j≠y} s_j² ≤ (Σ_{j≠y} s_j)² = (1 − s_y)²; equality with one rival (K = 2).",
     ),
@@ -265,13 +299,15 @@ CHECKS = [
         id=f"{_R}/ce-grad-bounded", result_id=_R, title="CE gradient norm ≤ √2",
         statement="‖s − e_y‖ ≤ √2", relation="le",
         cases=logit_cases, evaluate=_ce_bounded, evaluate_mp=_ce_bounded_mp, hypotheses=_S_HYP,
+        worst_case=tight("one rival taking all the mass, s → e_j (j ≠ y)"),
         rtol=RTOL, atol=0.0,
         description="Tight when one rival takes all the mass (s → e_j, j ≠ y).",
     ),
     NumericCheck(
         id=f"{_R}/ce-hessian", result_id=_R, title="CE Hessian λ_max(diag(s) − ssᵀ) ≤ 1/2",
         statement="λ_max(∇²c) = λ_max(diag(s) − ssᵀ) ≤ 1/2", relation="le",
-        cases=logit_cases, evaluate=_ce_hessian, evaluate_mp=_ce_hessian_mp, hypotheses=_S_HYP,
+        cases=lambda: logit_cases(HESSIAN_MAX_CLASSES), evaluate=_ce_hessian, evaluate_mp=_ce_hessian_mp, hypotheses=_S_HYP,
+        worst_case=tight("two classes sharing the mass equally, s = (1/2, 1/2, 0, …)"),
         rtol=RTOL, atol=0.0,
         description="vᵀ∇²c v is the variance of v under s, at most (range v)²/4 ≤ ‖v‖²/2; "
                     "equality for two classes with s = (1/2, 1/2). Eigenvalues by numpy eigvalsh / mpmath eigsy.",
@@ -280,10 +316,14 @@ CHECKS = [
         id=f"{_R}/mean-ce-lower", result_id=_R, title="mean CE: (1 − e^{−NC})²/N³ ≤ ‖∇C‖_F²",
         statement="(1 − e^{−N·C})² / N³ ≤ ‖∇C(Z)‖_F²", relation="le",
         cases=_mean_ce_cases, evaluate=_mean_ce, evaluate_mp=_mean_ce_mp,
-        hypotheses=("Z ∈ ℝ^{K×N}, 2 ≤ K ≤ 8, 1 ≤ N ≤ 6, |Z| ≤ 1e4", "labels y ∈ {0, …, K−1}^N",
+        hypotheses=("Z ∈ ℝ^{K×N}, 2 ≤ K ≤ 1000, 1 ≤ N ≤ 64, |Z| ≤ 1e4", "labels y ∈ {0, …, K−1}^N",
                     "C = mean cross-entropy"),
         rtol=RTOL, atol=ATOL_GAP_SQ,
-        description="c_i ≤ N·C, concavity of 1 − e^{−c}, then Cauchy–Schwarz (docs/theory.md#r2).",
+        description="c_i ≤ N·C, concavity of 1 − e^{−c}, then Cauchy–Schwarz. The ratio is at most (K−1)/K "
+                    "(‖s − e_y‖² ≥ (1 − s_y)²·K/(K−1)), attained with tied rivals and N = 1 or a small loss "
+                    "spread evenly over the samples (docs/theory.md#r2).",
+        worst_case=known((MAX_CLASSES - 1) / MAX_CLASSES,
+                         f"tied rivals, K → {MAX_CLASSES} classes, N = 1 or equal small per-sample losses"),
     ),
     NumericCheck(
         id=f"{_R}/ce-grad-no-sqrt2-control", result_id=_R, title="control: ‖s − e_y‖ ≤ 1 − s_y (√2 dropped)",

@@ -21,7 +21,7 @@ from __future__ import annotations
 import numpy as np
 from hypothesis import strategies as st
 
-from numerics.attack.check import Batch, NumericCheck
+from numerics.attack.check import Batch, NumericCheck, identity, known, loose, tight
 from numerics.checks._instances import (
     SEEDS,
     conditioned_columns,
@@ -110,7 +110,8 @@ def _control_mp(v):
 
 CHECKS = [
     NumericCheck(
-        id=f"{RESULT}/identity", result_id=RESULT, title="σ_min(V′ ↦ V′X) = σ_N(X) for N ≤ d, any V",
+        id=f"{RESULT}/identity", worst_case=identity(),
+        result_id=RESULT, title="σ_min(V′ ↦ V′X) = σ_N(X) for N ≤ d, any V",
         statement="σ_min(D_V f₁(V, X)) = σ_N(X)", relation="eq",
         cases=identity_cases, evaluate=_identity, evaluate_mp=_identity_mp,
         hypotheses=("X ∈ ℝ^{d×N}, N ≤ d ≤ 7, rank X = N, σ₁(X) ∈ [1e−6, 1e6], σ₁/σ_N ≤ 1e6",

@@ -30,7 +30,7 @@ import numpy as np
 from hypothesis import strategies as st
 
 from numerics.architectures import chain_ce_net, residual_ce_net
-from numerics.attack.check import Batch, NumericCheck
+from numerics.attack.check import Batch, NumericCheck, identity, known, loose, tight
 from numerics.checks._instances import (
     ACTIVATIONS,
     SEEDS,
@@ -173,7 +173,8 @@ def _control_mp(v):
 
 CHECKS = [
     NumericCheck(
-        id=f"{RESULT}/bound", result_id=RESULT, title="λ_min(K) ≥ Σ_l σ_min(D_{p_l}f_l)² Π_{k>l} σ_min(D_H f_k)²",
+        id=f"{RESULT}/bound", worst_case=tight("a single layer (the bound is then λ_min(K) = σ_min(D_pf)²)"),
+        result_id=RESULT, title="λ_min(K) ≥ Σ_l σ_min(D_{p_l}f_l)² Π_{k>l} σ_min(D_H f_k)²",
         statement="Σ_l σ_min(D_{p_l} f_l)² Π_{k>l} σ_min(D_H f_k)² ≤ λ_min(K(p))   (both sides ÷ λ_max(K))",
         relation="le", cases=bound_cases, evaluate=_bound, evaluate_mp=_bound_mp,
         hypotheses=("F: residual_ce_net (N ≤ d, 1–2 blocks, α ∈ [1e−6, 1], ε ∈ [1e−2, 10]) or a Dense/σ chain",

@@ -36,7 +36,7 @@ from hypothesis import strategies as st
 
 from numerics import costs
 from numerics.architectures import residual_ce_net
-from numerics.attack.check import Batch, NumericCheck
+from numerics.attack.check import Batch, NumericCheck, identity, known, loose, tight
 from numerics.checks._instances import (
     ACTIVATIONS,
     SEEDS,
@@ -211,14 +211,16 @@ _HYP = ("F: residual_ce_net (R7 blocks, 1–2 blocks) or a Dense/σ chain (1–2
 
 CHECKS = [
     NumericCheck(
-        id=f"{RESULT}/identity", result_id=RESULT, title="‖∇ℓ‖² = ⟨K∇C, ∇C⟩ (∇ℓ = D_pFᵀ∇C)",
+        id=f"{RESULT}/identity", worst_case=identity(),
+        result_id=RESULT, title="‖∇ℓ‖² = ⟨K∇C, ∇C⟩ (∇ℓ = D_pFᵀ∇C)",
         statement="‖∇ℓ(p)‖² = ⟨K(p)∇C(F(p)), ∇C(F(p))⟩   (both sides ÷ ‖D_pF‖_F²‖∇C‖²)", relation="eq",
         cases=net_cases, evaluate=_identity, evaluate_mp=_identity_mp, hypotheses=_HYP, rtol=RTOL, atol=ATOL,
         description="net.grad (one backward pass of the cotangent ∇C) against ⟨K∇C, ∇C⟩ = ‖D_pFᵀ∇C‖² with "
                     "D_pF from net.param_jacobian (identity cotangents); equal up to round-off.",
     ),
     NumericCheck(
-        id=f"{RESULT}/lambda-min", result_id=RESULT, title="λ_min(K)‖∇C‖² ≤ ‖∇ℓ‖²",
+        id=f"{RESULT}/lambda-min", worst_case=tight("∇C along K's bottom eigenvector (square cost: the target steers it there)"),
+        result_id=RESULT, title="λ_min(K)‖∇C‖² ≤ ‖∇ℓ‖²",
         statement="λ_min(K(p))·‖∇C(F(p))‖² ≤ ‖∇ℓ(p)‖²   (both sides ÷ λ_max(K)‖∇C‖²)", relation="le",
         cases=net_cases, evaluate=_lambda_min, evaluate_mp=_lambda_min_mp, hypotheses=_HYP,
         rtol=RTOL, atol=ATOL,
@@ -226,7 +228,8 @@ CHECKS = [
                     "eigenvector (ratio → 1); cross-entropy: ∇C = (softmax − E_y)/N as it comes.",
     ),
     NumericCheck(
-        id=f"{RESULT}/square-pl", result_id=RESULT, title="square cost PL: (2λ_min(K)/N)ℓ ≤ ‖∇ℓ‖²",
+        id=f"{RESULT}/square-pl", worst_case=tight("the residual along K's bottom eigenvector"),
+        result_id=RESULT, title="square cost PL: (2λ_min(K)/N)ℓ ≤ ‖∇ℓ‖²",
         statement="(2 λ_min(K(p))/N)·ℓ(p) ≤ ‖∇ℓ(p)‖²   (both sides ÷ 2λ_max(K)ℓ/N)", relation="le",
         cases=lambda: net_cases(("square",)), evaluate=_square_pl, evaluate_mp=_square_pl_mp,
         hypotheses=_HYP[:2] + ("C = square cost, ℓ = ‖F(p) − Y‖_F²/(2N)",), rtol=RTOL, atol=ATOL,

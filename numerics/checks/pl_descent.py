@@ -36,7 +36,7 @@ from __future__ import annotations
 import numpy as np
 from hypothesis import strategies as st
 
-from numerics.attack.check import Batch, NumericCheck
+from numerics.attack.check import Batch, NumericCheck, identity, known, loose, tight
 from numerics.checks._instances import (
     SEEDS,
     conditioned_columns,
@@ -272,7 +272,8 @@ _QUAD_HYP = ("f(p) = ½pᵀAp + bᵀp, A symmetric (P ≤ 8), β = ‖A‖₂ �
 
 CHECKS = [
     NumericCheck(
-        id=f"{RESULT}/descent-lemma", result_id=RESULT, title="descent lemma on quadratics",
+        id=f"{RESULT}/descent-lemma", worst_case=tight("gradient along the +β eigenvector of a quadratic"),
+        result_id=RESULT, title="descent lemma on quadratics",
         statement="η(1 − βη/2)‖∇f(p)‖² ≤ f(p) − f(p − η∇f(p))", relation="le",
         cases=quadratic_cases, evaluate=_descent, evaluate_mp=_descent_mp,
         hypotheses=_QUAD_HYP + ("0 < η < 2/β (η = eta_frac·2/β, eta_frac ∈ [1e−3, 0.999])",
@@ -285,7 +286,8 @@ CHECKS = [
                     "`align` → 1 and the worst ratio → 1.",
     ),
     NumericCheck(
-        id=f"{RESULT}/linear-rate", result_id=RESULT, title="linear rate under PL on positive-definite quadratics",
+        id=f"{RESULT}/linear-rate", worst_case=tight("p₀ − p* along the μ-eigenvector"),
+        result_id=RESULT, title="linear rate under PL on positive-definite quadratics",
         statement="f(p₁) − f* ≤ (1 − 2μη(1 − βη/2))·(f(p₀) − f*),  p₁ = p₀ − η∇f(p₀)   (÷ (f(p₀) − f*))",
         relation="le",
         cases=rate_cases, evaluate=_rate, evaluate_mp=_rate_mp,
@@ -297,7 +299,8 @@ CHECKS = [
                     "drives log10_cond → 0.",
     ),
     NumericCheck(
-        id=f"{RESULT}/linear-net-rate", result_id=RESULT, title="linear rate of GD on the first layer VX (square cost)",
+        id=f"{RESULT}/linear-net-rate", worst_case=tight("the residual along X's σ_N singular direction"),
+        result_id=RESULT, title="linear rate of GD on the first layer VX (square cost)",
         statement="ℓ(V₁) ≤ (1 − 2μη(1 − βη/2))·ℓ(V₀),  μ = σ_N(X)²/N, β = σ₁(X)²/N   (÷ ℓ(V₀))",
         relation="le", cases=linear_net_cases, evaluate=_linear_net, evaluate_mp=_linear_net_mp,
         hypotheses=("F(V) = VX (Network([Dense(d, K, bias=False)])), ℓ = ‖VX − Y‖²/(2N), ℓ* = 0",

@@ -30,7 +30,7 @@ import numpy as np
 from hypothesis import strategies as st
 
 from numerics import ops
-from numerics.attack.check import Batch, NumericCheck
+from numerics.attack.check import Batch, NumericCheck, identity, known, loose, tight
 from numerics.layers import AvgPool, ZeroPad
 
 _R = "skip-mechanism"
@@ -228,7 +228,8 @@ _SHORTCUT_HYP = ("E = ZeroPad or √s·AvgPool_s (numerics.layers), P ∈ ℝ^{n
 
 CHECKS = [
     NumericCheck(
-        id=f"{_R}/isometry-singular-values", result_id=_R,
+        id=f"{_R}/isometry-singular-values", worst_case=identity(),
+        result_id=_R,
         title="√s·AvgPool_s and zero-padding have all singular values 1",
         statement="σ_k(E) = 1 for all k, E ∈ {√s·AvgPool_s, ZeroPad}", relation="eq",
         cases=isometry_cases, evaluate=_isometry, evaluate_mp=_isometry_mp,
@@ -238,7 +239,8 @@ CHECKS = [
                     "columns are (EᵀE = I). Instances are singular values picked at random, the extremes always.",
     ),
     NumericCheck(
-        id=f"{_R}/identity-lifts-sigma-min", result_id=_R,
+        id=f"{_R}/identity-lifts-sigma-min", worst_case=tight("A = −λuuᵀ"),
+        result_id=_R,
         title="an identity path lifts σ_min: 1 − ‖A‖₂ ≤ σ_min(I + A)",
         statement="1 − ‖A‖₂ ≤ σ_min(I + A)   (‖A‖₂ < 1)", relation="le",
         cases=lift_cases, evaluate=_lift, evaluate_mp=_lift_mp, hypotheses=_LIFT_HYP, rtol=RTOL, atol=ATOL,
@@ -253,7 +255,8 @@ CHECKS = [
         description="σ_min of a random layer Jacobian A reaches ≈ 0 (R8's random-matrix illustration).",
     ),
     NumericCheck(
-        id=f"{_R}/isometric-shortcut-lifts-sigma-min", result_id=_R,
+        id=f"{_R}/isometric-shortcut-lifts-sigma-min", worst_case=tight("P = −λ·(the isometry) on one direction"),
+        result_id=_R,
         title="a fixed isometric path lifts the width-changing shortcut: 1 − ‖P‖₂ ≤ σ_min(P + E)",
         statement="1 − ‖P‖₂ ≤ σ_min(P + E)   (‖P‖₂ < 1, E isometric or co-isometric)", relation="le",
         cases=shortcut_cases, evaluate=_shortcut, evaluate_mp=_shortcut_mp, hypotheses=_SHORTCUT_HYP,

@@ -29,7 +29,7 @@ from __future__ import annotations
 import numpy as np
 from hypothesis import strategies as st
 
-from numerics.attack.check import Batch, NumericCheck
+from numerics.attack.check import Batch, NumericCheck, identity, known, loose, tight
 from numerics.checks._instances import (
     ACTIVATIONS,
     SEEDS,
@@ -230,7 +230,8 @@ _BLOCK_HYP = ("H ∈ ℝ^{K×N}, K ≤ 3, 2 ≤ N ≤ 4, entries of scale 1e−6
 
 CHECKS = [
     NumericCheck(
-        id=f"{RESULT}/weyl-matrix", result_id=RESULT, title="Weyl: σ_min(I + A) ≥ 1 − ‖A‖ (any square A)",
+        id=f"{RESULT}/weyl-matrix", worst_case=tight("A = −tI"),
+        result_id=RESULT, title="Weyl: σ_min(I + A) ≥ 1 − ‖A‖ (any square A)",
         statement="1 − ‖A‖₂ ≤ σ_min(I + A)", relation="le",
         cases=matrix_cases, evaluate=_weyl_matrix, evaluate_mp=_weyl_matrix_mp,
         hypotheses=("A ∈ ℝ^{n×n}, n ≤ 8, ‖A‖₂ ∈ [1e−6, 1e6]",), rtol=RTOL, atol=ATOL,
@@ -238,7 +239,8 @@ CHECKS = [
                     "so steering drives the worst ratio to 1.",
     ),
     NumericCheck(
-        id=f"{RESULT}/weyl-block", result_id=RESULT, title="Weyl on an R7 block: σ_min(D_H f) ≥ 1 − ‖D_H g‖",
+        id=f"{RESULT}/weyl-block", worst_case=tight("D_H g ≈ −‖D_H g‖·I on one direction (rows of Ŵ aligned against the input)"),
+        result_id=RESULT, title="Weyl on an R7 block: σ_min(D_H f) ≥ 1 − ‖D_H g‖",
         statement="1 − ‖D_H g(H)‖₂ ≤ σ_min(D_H f(H)),  f = I + g   (both sides ÷ (1 + α√(mK/ε)))", relation="le",
         cases=weyl_block_cases, evaluate=_weyl_block, evaluate_mp=_weyl_block_mp,
         hypotheses=_BLOCK_HYP + ("α ∈ [1e−3, 10] (c < 1 NOT assumed: the inequality is unconditional)",),
@@ -246,7 +248,8 @@ CHECKS = [
         description="D_H f is the block's exact input Jacobian (KN × KN); D_H g = D_H f − I.",
     ),
     NumericCheck(
-        id=f"{RESULT}/branch-bound", result_id=RESULT, title="global branch bound ‖D_H g‖ ≤ α√(mK)sup|σ′|/√ε",
+        id=f"{RESULT}/branch-bound", worst_case=tight("rows of Ŵ₁ equal, Ŵ₂ rows aligned, σ′ at its sup, var ≪ ε"),
+        result_id=RESULT, title="global branch bound ‖D_H g‖ ≤ α√(mK)sup|σ′|/√ε",
         statement="‖D_H g(H)‖₂ ≤ c = α √(mK) sup|σ′| / √ε", relation="le",
         cases=branch_cases, evaluate=_branch, evaluate_mp=_branch_mp,
         hypotheses=_BLOCK_HYP + ("α ∈ [1e−3, 10]", "sup|σ′| from theorems.activations (sympy)"),
@@ -255,7 +258,8 @@ CHECKS = [
                     "rows of Ŵ₂ equal to 1_m/√m, H → 0; the ratio then → σ′(0)/sup|σ′| (1 for tanh, sigmoid).",
     ),
     NumericCheck(
-        id=f"{RESULT}/block-product", result_id=RESULT, title="product over blocks: σ_min ≥ Π(1 − c_k)",
+        id=f"{RESULT}/block-product", worst_case=tight("one block, or blocks whose worst directions line up"),
+        result_id=RESULT, title="product over blocks: σ_min ≥ Π(1 − c_k)",
         statement="Π_k (1 − c_k) ≤ σ_min(D_H(R_L ∘ … ∘ R_1)(H))", relation="le",
         cases=product_cases, evaluate=_product, evaluate_mp=_product_mp,
         hypotheses=_BLOCK_HYP + ("1 ≤ L ≤ 3 blocks, c_k ∈ [1e−3, 0.99] (α_k = c_k√ε/(√(mK) sup|σ′|))",),

@@ -45,7 +45,7 @@ from hypothesis import strategies as st
 
 from numerics import costs, ops
 from numerics.architectures import residual_ce_net
-from numerics.attack.check import Batch, NumericCheck
+from numerics.attack.check import Batch, NumericCheck, identity, known, loose, tight
 from numerics.checks import _curvature as curv
 from numerics.checks import _instances as inst
 from numerics.layers import Dense, Residual, WeightNormDense
@@ -395,27 +395,31 @@ _RESOLVABLE = (
 
 CHECKS = [
     NumericCheck(
-        id=f"{R}/scale-invariance", result_id=R, title="ℓ(Cp) = ℓ(p) for WN rows scaled by c_j > 0",
+        id=f"{R}/scale-invariance", worst_case=identity(),
+        result_id=R, title="ℓ(Cp) = ℓ(p) for WN rows scaled by c_j > 0",
         statement="ℓ(C p) = ℓ(p)", relation="eq", cases=net_cases, evaluate=_scale_invariance,
         evaluate_mp=_scale_invariance_mp, hypotheses=_NET_HYP, rtol=RTOL_LOSS, atol=ATOL_LOSS,
         description="Each WN row is scaled by its own c_j = 10^u, u ∈ [−6, 6]; the loss through the network "
                     "code must not change beyond round-off.",
     ),
     NumericCheck(
-        id=f"{R}/grad-scaling", result_id=R, title="∇ℓ(Cp) = C⁻¹∇ℓ(p)",
+        id=f"{R}/grad-scaling", worst_case=identity(),
+        result_id=R, title="∇ℓ(Cp) = C⁻¹∇ℓ(p)",
         statement="‖C∇ℓ(Cp) − ∇ℓ(p)‖ + ‖∇ℓ(p)‖ = ‖∇ℓ(p)‖", relation="eq", cases=net_cases,
         evaluate=_grad_scaling, evaluate_mp=_grad_scaling_mp, hypotheses=_NET_HYP + _RESOLVABLE, rtol=RTOL_VEC,
         description="Differentiating ℓ(Cp) = ℓ(p) gives C∇ℓ(Cp) = ∇ℓ(p); the reported deviation is the relative "
                     "2-norm error of that vector identity over all P parameters.",
     ),
     NumericCheck(
-        id=f"{R}/hessian-scaling", result_id=R, title="∇²ℓ(Cp) = C⁻¹∇²ℓ(p)C⁻¹ (via HVPs)",
+        id=f"{R}/hessian-scaling", worst_case=identity(),
+        result_id=R, title="∇²ℓ(Cp) = C⁻¹∇²ℓ(p)C⁻¹ (via HVPs)",
         statement="‖C∇²ℓ(Cp)Cv − ∇²ℓ(p)v‖ + ‖∇²ℓ(p)v‖ = ‖∇²ℓ(p)v‖", relation="eq", cases=net_cases,
         evaluate=_hessian_scaling, evaluate_mp=_hessian_scaling_mp, hypotheses=_NET_HYP + _RESOLVABLE, rtol=RTOL_VEC,
         description="Complex-step HVPs (exact to round-off) at p and Cp along random directions v and Cv.",
     ),
     NumericCheck(
-        id=f"{R}/gd-norm-identity", result_id=R, title="‖w − η∇_wℓ‖² = ‖w‖² + η²‖∇_wℓ‖² per WN row",
+        id=f"{R}/gd-norm-identity", worst_case=identity(),
+        result_id=R, title="‖w − η∇_wℓ‖² = ‖w‖² + η²‖∇_wℓ‖² per WN row",
         statement="‖w_j − η∇_{w_j}ℓ‖² = ‖w_j‖² + η²‖∇_{w_j}ℓ‖²", relation="eq", cases=gd_cases,
         evaluate=_gd_norm, evaluate_mp=_gd_norm_mp,
         hypotheses=_NET_HYP[:1] + ("all WN rows at one scale 10^u, u ∈ [−6, 6]", "one GD step, η > 0"),
@@ -425,14 +429,16 @@ CHECKS = [
                     "instance. Equivalent to ⟨∇_{w_j}ℓ, w_j⟩ = 0: WN row norms never decrease under GD.",
     ),
     NumericCheck(
-        id=f"{R}/dwhat-norm", result_id=R, title="‖Dŵ‖ = 1/‖w‖", statement="‖Dŵ(w)‖₂ = 1/‖w‖",
+        id=f"{R}/dwhat-norm", worst_case=identity(),
+        result_id=R, title="‖Dŵ‖ = 1/‖w‖", statement="‖Dŵ(w)‖₂ = 1/‖w‖",
         relation="eq", cases=what_cases, evaluate=_dwhat, evaluate_mp=_dwhat_mp,
         hypotheses=("w ∈ ℝ^k, 2 ≤ k ≤ 6, ‖w‖ at scales 1e−7 … 1e7",), rtol=RTOL_NORM,
         description="Dŵ is the parameter Jacobian of a one-row WN layer applied to the identity (the layer's "
                     "reverse mode); its spectral norm by SVD.",
     ),
     NumericCheck(
-        id=f"{R}/d2what-norm", result_id=R, title="‖D²ŵ‖ ≤ 3/‖w‖²",
+        id=f"{R}/d2what-norm", worst_case=known(lambda: wn_d2_sharp() / 3, "a, b spanning ŵ and one orthogonal direction at the angle of the sharp constant (d2what-norm-sharp)"),
+        result_id=R, title="‖D²ŵ‖ ≤ 3/‖w‖²",
         statement="sup_{‖a‖=‖b‖=1} ‖D²ŵ(w)[a, b]‖ ≤ 3/‖w‖²", relation="le", cases=what_cases,
         evaluate=_d2what, evaluate_mp=_d2what_mp, hypotheses=("w ∈ ℝ^k, 2 ≤ k ≤ 6, ‖w‖ at scales 1e−7 … 1e7",),
         rtol=RTOL_D2,
@@ -442,7 +448,8 @@ CHECKS = [
                     "wn-invariance/d2what-norm-sharp checks the sharp constant 2/√3.",
     ),
     NumericCheck(
-        id=f"{R}/d2what-norm-sharp", result_id=R, title="‖D²ŵ‖ ≤ (2/√3)/‖w‖² (sharp, sympy-derived)",
+        id=f"{R}/d2what-norm-sharp", worst_case=tight("a = cos θ·ŵ + sin θ·u at the sympy-derived angle"),
+        result_id=R, title="‖D²ŵ‖ ≤ (2/√3)/‖w‖² (sharp, sympy-derived)",
         statement="sup_{‖a‖=‖b‖=1} ‖D²ŵ(w)[a, b]‖ ≤ (2/√3)/‖w‖²  (= holds: the constant is the exact norm)",
         relation="le", cases=what_cases, evaluate=_d2what_sharp, evaluate_mp=_d2what_sharp_mp,
         hypotheses=("w ∈ ℝ^k, 2 ≤ k ≤ 6, ‖w‖ at scales 1e−7 … 1e7",), rtol=RTOL_D2,
@@ -452,7 +459,8 @@ CHECKS = [
                     "worst ratio approaches 1: the sharpest check of R6's D² bound (any smaller constant fails).",
     ),
     NumericCheck(
-        id=f"{R}/hessian-nonincreasing", result_id=R, title="‖∇²ℓ(Cp)‖ ≤ ‖∇²ℓ(p)‖ for c_j ≥ 1",
+        id=f"{R}/hessian-nonincreasing", worst_case=tight("c_j → 1 (C → I)"),
+        result_id=R, title="‖∇²ℓ(Cp)‖ ≤ ‖∇²ℓ(p)‖ for c_j ≥ 1",
         statement="‖∇²ℓ(C p)‖₂ ≤ ‖∇²ℓ(p)‖₂  (every c_j ≥ 1)", relation="le", cases=scaled_up_cases,
         evaluate=_hessian_nonincreasing, evaluate_mp=_hessian_norms_mp_evaluator(True),
         hypotheses=_NET_HYP[:1] + ("C scales each WN row by c_j ∈ [1, 1e6]",) + _NET_HYP[2:] + _RESOLVABLE,

@@ -14,13 +14,13 @@ from numerics import ops, trainer
 from numerics.architectures import chain_ce_net, residual_ce_net
 from numerics.training.r7 import make_data
 
-ARCH_KEYS = ("seed", "d", "N", "K", "m", "blocks", "alpha", "eps", "skip")
+ARCH_KEYS = ("seed", "d", "N", "K", "m", "blocks", "alpha", "eps", "skip", "activation")
 
 
 def arch_variables(inst, n: int) -> dict[str, np.ndarray]:
     """Per-instance copies of what rebuilds the network and data of an R7Instance (for Batch.variables)."""
     vals = {"seed": inst.seed, "d": inst.d, "N": inst.N, "K": inst.K, "m": inst.m, "blocks": inst.blocks,
-            "alpha": float(inst.alphas[0]), "eps": inst.eps, "skip": inst.skip}
+            "alpha": float(inst.alphas[0]), "eps": inst.eps, "skip": inst.skip, "activation": inst.activation}
     return {k: np.full(n, vals[k]) for k in ARCH_KEYS}
 
 
@@ -28,7 +28,8 @@ def rebuild(v) -> tuple:
     """(net, X, y) from one instance's variables (equal gains α in every block)."""
     build = residual_ce_net if bool(v["skip"]) else chain_ce_net
     d, N, K, blocks = int(v["d"]), int(v["N"]), int(v["K"]), int(v["blocks"])
-    net = build(d, K, int(v["m"]), blocks, [float(v["alpha"])] * blocks, float(v["eps"]), "tanh")
+    net = build(d, K, int(v["m"]), blocks, [float(v["alpha"])] * blocks, float(v["eps"]),
+                str(v["activation"]) if "activation" in v else "tanh")
     X, y = make_data(int(v["seed"]), d, N, K)
     return net, X, y
 

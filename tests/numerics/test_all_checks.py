@@ -1,7 +1,8 @@
 """Every registered numeric check (numerics.checks.all_checks()), the same way:
 
-* a check (expect="holds") PASSes on the ci profile and has teeth: it FAILs once its rhs is made slightly
-  too strong, and that failure is confirmed at 50 digits;
+* a check (expect="holds") declares its worst case; in the default profile at a seed no check was tuned on it
+  PASSes and, if declared tight / known / identity, reaches 0.99 of its declared sup and FAILs with rhs ×
+  0.99·sup, confirmed at 50 digits; if declared loose, it stays below 0.99 and says what it cannot see;
 * a control (expect="refuted") is REFUTED AS EXPECTED with a witness confirmed at 50 digits;
 * the 50-digit evaluator agrees with float64 on one instance of one drawn case;
 * it is documented: description, statement, hypotheses, named tolerances, id "<result-id>/<short>".
@@ -30,7 +31,7 @@ from check_assertions import (
 )
 from hypothesis import strategies as st
 
-from numerics.attack.check import Batch, NumericCheck
+from numerics.attack.check import Batch, NumericCheck, loose, tight
 from numerics.checks import all_checks, discovery_errors
 from numerics.checks import first_layer_conditioning as flc
 from theorems.catalogue import RESULTS
@@ -41,7 +42,7 @@ CONTROLS = [c for c in CHECKS if c.expect == "refuted"]
 WITH_MP = [c for c in CHECKS if c.evaluate_mp is not None]
 
 # --- check-specific settings (by result id) ------------------------------------------------------------
-SEEDS = {"ce-global-convergence": 1}
+SEEDS: dict[str, int] = {}
 MIN_INSTANCES_FOR = {"bn-bounds": 15 * 32}  # no hypothesis mask: every drawn instance counts
 # float64 vs 50 digits. Default: each side within MP_AGREE_RTOL × the larger 50-digit side + the check's atol
 # (a side that is round-off near 0, e.g. λ_min of a singular kernel, is judged on the scale of the bound).
@@ -97,8 +98,7 @@ def test_tables_name_registered_checks():
 
 @pytest.mark.parametrize("check", _params(HOLDS))
 def test_check_passes_and_has_teeth(check):
-    teeth = assert_passes_with_teeth(check, seed=SEEDS.get(check.result_id, SEED),
-                                     min_instances=MIN_INSTANCES_FOR.get(check.result_id, MIN_INSTANCES))
+    teeth = assert_passes_with_teeth(check, min_instances=MIN_INSTANCES_FOR.get(check.result_id, MIN_INSTANCES))
     if check.id in WORST_RATIO:
         lo, hi = WORST_RATIO[check.id]
         assert lo < teeth.base.worst_ratio < hi, teeth.base.worst_ratio
@@ -156,14 +156,19 @@ def _toy(**kw):
 
     spec = {"id": "toy/x-le-1", "result_id": "toy", "title": "x ≤ 1", "statement": "x ≤ 1", "relation": "le",
             "cases": lambda: st.fixed_dictionaries({"seed": st.integers(0, 2**32 - 1)}), "evaluate": uniform,
-            "evaluate_mp": lambda v: (mpmath.mpf(float(v["x"])), mpmath.mpf(1)), "hypotheses": ("0 ≤ x ≤ 1",)}
+            "evaluate_mp": lambda v: (mpmath.mpf(float(v["x"])), mpmath.mpf(1)), "hypotheses": ("0 ≤ x ≤ 1",),
+            "worst_case": tight("x → 1")}
     return NumericCheck(**(spec | kw))
 
 
 def test_shared_assertions_reject_a_toothless_check_a_stale_control_and_a_wrong_mp_evaluator():
     assert_passes_with_teeth(_toy())
-    with pytest.raises(AssertionError, match="can make it fail|cannot fail"):
-        assert_passes_with_teeth(_toy(evaluate=lambda case, n: Batch(np.zeros(n), np.ones(n))))
+    with pytest.raises(AssertionError, match="does not reach its worst case"):  # sup 1 declared, 0.5 reached
+        assert_passes_with_teeth(_toy(evaluate=lambda case, n: Batch(np.full(n, 0.5), np.ones(n))))
+    with pytest.raises(AssertionError, match="declare it tight"):  # declared loose but reaching 1
+        assert_passes_with_teeth(_toy(worst_case=loose(0.5, "toy")))
+    with pytest.raises(AssertionError, match="no declared worst case"):
+        assert_passes_with_teeth(_toy(worst_case=None))
     with pytest.raises(AssertionError, match="FAIL"):
         assert_refutes(_toy(expect="refuted"))
     case = {"seed": 1}

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 from hypothesis import strategies as st
 
-from numerics.attack.check import Batch, NumericCheck
+from numerics.attack.check import Batch, NumericCheck, identity, known, loose, tight
 from numerics.attack.engine import (
     CONFIRMED, ERROR, FAIL, GAVE_UP, INCONSISTENT, PASS, PRECISION_RTOL, PROFILES, REFUTED, SPURIOUS,
     UNCONFIRMED, UNDECIDED, ratios, run_check, run_teeth,
@@ -141,13 +141,25 @@ def test_without_mp_evaluator_the_failure_says_unconfirmed():
     assert r.verdict == FAIL and r.counterexample.confirmation == UNCONFIRMED
 
 
-def test_teeth_found_and_toothless_check_reported():
-    t = run_teeth(toy(), seed=0, profile=CI)
-    assert t.verdict == "has teeth" and t.strengthened.verdict == FAIL
-    assert t.scale < t.base.worst_ratio
-    toothless = toy(id="toy/zero", evaluate=lambda c, n: Batch(np.zeros(n), np.ones(n)))
-    t = run_teeth(toothless, seed=0, profile=CI)
-    assert t.verdict == "NO TEETH"
+def test_teeth_judged_against_the_declared_worst_case():
+    """A tight check must reach 0.99 and fail at rhs × 0.99; a check declared tight that cannot get there has
+    NO TEETH; a known sup is bitten at 0.99 × sup; a loose one reports the errors it cannot see."""
+    full = {"hi": st.just(1.0), "seed": st.integers(0, 2**32 - 1)}
+    t = run_teeth(toy(worst_case=tight("x → 1"), cases=lambda: st.fixed_dictionaries(full)), seed=0, profile=CI)
+    assert t.verdict == "has teeth" and t.strengthened.verdict == FAIL and t.scale == 0.99
+    assert t.confirmed and t.to_dict()["declared_sup"] == 1.0
+    def half(worst_case):
+        return toy(id="toy/half", evaluate=lambda c, n: Batch(np.full(n, 0.5), np.ones(n)), evaluate_mp=None,
+                   worst_case=worst_case)
+
+    t = run_teeth(half(tight("never")), seed=0, profile=CI)
+    assert t.verdict == "NO TEETH" and t.strengthened.verdict == PASS
+    t = run_teeth(half(known(0.5, "constant")), seed=0, profile=CI)
+    assert t.verdict == "has teeth" and t.scale == pytest.approx(0.495)
+    t = run_teeth(half(loose(0.5, "a constant ratio")), seed=0, profile=CI)
+    assert t.verdict == "loose" and t.ok
+    assert "an error smaller than 1/0.5 = 2× in this bound would not be detected" in t.message
+    assert t.base.to_dict()["looseness"].startswith("loose: worst ratio 0.5")
 
 
 def test_identity_check_and_its_teeth():
@@ -155,10 +167,10 @@ def test_identity_check_and_its_teeth():
         x = np.random.default_rng(case["seed"]).uniform(-1, 1, n) * case["hi"]
         return Batch(2 * x, x + x, None, {"x": x})
 
-    check = toy(id="toy/double", relation="eq", evaluate=ident, evaluate_mp=None)
+    check = toy(id="toy/double", relation="eq", evaluate=ident, evaluate_mp=None, worst_case=identity())
     t = run_teeth(check, seed=0, profile=CI)
     assert t.base.verdict == PASS and t.base.worst_ratio == 0.0
-    assert t.verdict == "has teeth"
+    assert t.verdict == "has teeth" and t.scale == 0.99
 
 
 def test_keyboard_interrupt_propagates():

@@ -80,12 +80,17 @@ def test_json_lines_parse_on_every_path(capsys, fake_registry, argv, code):
 
 
 def test_teeth_on_cost_bounds(capsys, fake_registry):
-    code, out, _ = run(capsys, "cost-bounds", "--teeth", "--json", *CI)
+    """Default profile: every cost bound reaches 0.99 of its declared sup and fails, confirmed, at 0.99·sup."""
+    code, out, _ = run(capsys, "cost-bounds", "--teeth", "--json", "--no-progress")
     assert code == EXIT_OK
     (line,) = json_lines(out)
-    verdicts = {t["check"]: t["verdict"] for t in line["teeth"]}
-    assert verdicts.pop("cost-bounds/ce-grad-no-sqrt2-control") == "n/a"
-    assert set(verdicts.values()) == {"has teeth"} and len(verdicts) == 7
+    teeth = {t["check"]: t for t in line["teeth"]}
+    assert teeth.pop("cost-bounds/ce-grad-no-sqrt2-control")["verdict"] == "n/a"
+    assert {t["verdict"] for t in teeth.values()} == {"has teeth"} and len(teeth) == 7
+    for t in teeth.values():
+        assert t["confirmed"] and t["strengthened_verdict"] == "FAIL"
+        assert t["worst_ratio"] >= 0.99 * t["declared_sup"] or t["kind"] == "identity"
+        assert t["scale"] == pytest.approx(0.99 * t["declared_sup"])
 
 
 def test_all_summary_not_yet_and_undecided(capsys, fake_registry):
