@@ -14,6 +14,11 @@ exactly, so the hypotheses hold globally and can be checked without estimation):
   Here β = σ₁(X)²/N exactly (∇²ℓ = XXᵀ/N ⊗ I) and PL holds with μ = σ_N(X)²/N, ℓ* = 0 (R1 with
   λ_min(K) = σ_N(X)², R5); ℓ and ∇ℓ come from net.loss_and_grad. Steering: the residual VX − Y is
   pulled towards the σ_N singular direction of X; the rate is an equality when σ₁ = σ_N.
+* pl-descent/descent-lemma-r7  the same lemma on the R7 network (mean cross-entropy) with its GLOBAL β from
+  theorems.ce_convergence: random points of the shell S_r (WN rows of norm r), every activation,
+  c ∈ [1e−4, 0.99], ε ∈ [1e−3, 1e2], r ∈ [1e−2, 1e2], η/(2/β) ∈ [1e−3, 0.95] (log-uniform). The segment
+  [p, p − η∇ℓ] stays in S_r (a GD step never shrinks a WN row, R6), where β bounds ∇²ℓ. Tight as η → 0
+  (both sides ≈ η‖∇ℓ‖²); how much of β the Hessian uses is lipschitz-composition/loss-hessian-beta's question.
 * pl-descent/large-step-control (expect refuted)  f(p − η∇f(p)) ≤ f(p) with η ∈ (2/β, 4/β)
   (the hypothesis η < 2/β DROPPED): along the top eigenvector f increases by η‖g‖²(βη/2 − 1) > 0.
 
@@ -267,6 +272,41 @@ def _large_step_mp(v):
     return _large_step_sides(to_mp(v["A"]), to_mp(v["b"]), to_mp(v["p"]), to_mp(v["eta"]))
 
 
+# ------------------------------------------------------------------- the descent lemma on the R7 net
+def _r7_descent(case, n):
+    from numerics.checks import ce_convergence as r7  # the R7 instance family of the R7 checks
+    from numerics.training import highprec as hp
+
+    inst = r7.instance(case)
+    p = inst.init(n)
+    loss, g = inst.net.loss_and_grad(p, inst.X, inst.y, "ce")
+    beta, eta = float(inst.consts["beta"]), inst.lr
+    p_next = p - eta * g
+    lhs = eta * (1 - beta * eta / 2) * np.sum(g * g, axis=-1)
+    rhs = loss - inst.net.loss(p_next, inst.X, inst.y, "ce")
+    return Batch(lhs, rhs, None, {"p": p, "p_next": p_next, "eta": np.full(n, eta), "beta": np.full(n, beta),
+                                  **hp.arch_variables(inst, n)})
+
+
+def _r7_descent_mp(v):
+    """The float64 points p, p − η∇ℓ taken as exact; ℓ and ‖∇ℓ‖² at 50 digits."""
+    import mpmath
+
+    from numerics.training import highprec as hp
+
+    net, X, y = hp.rebuild(v)
+    eta, beta = mpmath.mpf(float(v["eta"])), mpmath.mpf(float(v["beta"]))
+    loss_t, g2 = hp.loss_grad_sq(net, v["p"], X, y)
+    return eta * (1 - beta * eta / 2) * g2, loss_t - hp.loss(net, v["p_next"], X, y)
+
+
+def _r7_cases():
+    from numerics.checks import ce_convergence as r7
+
+    return r7.cases()
+
+
+R7_RTOL, R7_ATOL = 1e-9, 1e-14  # as the per-step descent check along R7 runs: ℓ_t − ℓ_{t+1} of O(1) losses
 _QUAD_HYP = ("f(p) = ½pᵀAp + bᵀp, A symmetric (P ≤ 8), β = ‖A‖₂ ∈ [1e−6, 1e6] (∇f is β-Lipschitz)",
              "‖∇f(p)‖ ∈ [1e−6, 1e6]")
 
@@ -284,6 +324,18 @@ CHECKS = [
                     "The decrease equals η‖g‖² − (η²/2)gᵀAg, so the ratio is "
                     "(1 − βη/2)/(1 − ηgᵀAg/(2‖g‖²)) ≤ 1, equal to 1 when Ag = βg: steering drives "
                     "`align` → 1 and the worst ratio → 1.",
+    ),
+    NumericCheck(
+        id=f"{RESULT}/descent-lemma-r7", worst_case=tight("η/(2/β) → 1e−3: both sides ≈ η‖∇ℓ‖²"),
+        result_id=RESULT, title="descent lemma on the R7 network with its global β",
+        statement="η(1 − βη/2)‖∇ℓ(p)‖² ≤ ℓ(p) − ℓ(p − η∇ℓ(p)),  β from theorems.ce_convergence", relation="le",
+        cases=_r7_cases, evaluate=_r7_descent, evaluate_mp=_r7_descent_mp,
+        hypotheses=("ℓ: mean cross-entropy of the R7 network (1–2 blocks, σ ∈ tanh, sigmoid, softplus, gelu)",
+                    "p on the shell S_r: every WN row of norm r ∈ [1e−2, 1e2]; c ∈ [1e−4, 0.99], ε ∈ [1e−3, 1e2]",
+                    "0 < η < 2/β (η = eta_frac·2/β, eta_frac ∈ [1e−3, 0.95])"),
+        rtol=R7_RTOL, atol=R7_ATOL,
+        description="One GD step from random shell points of random R7 instances; ℓ and ∇ℓ from "
+                    "net.loss_and_grad, β from theorems.ce_convergence (the composed curvature bound).",
     ),
     NumericCheck(
         id=f"{RESULT}/linear-rate", worst_case=tight("p₀ − p* along the μ-eigenvector"),

@@ -30,11 +30,15 @@ INEQUALITIES: dict[str, tuple[str, float, float, str]] = {
     "gradient": ("μ₀(1 − e^{−Nℓ_t})²/N³ ≤ ‖∇ℓ_t‖²", 1e-9, 0.0, "sums of squares: relative round-off"),
     "rate": ("ℓ_t ≤ 1/(1/ℓ₀ + κγ²t), as κγ²t ≤ 1/ℓ_t − 1/ℓ₀", 1e-9, 1e-12,
              "1/ℓ_t − 1/ℓ₀ loses ≈ 1e-16/ℓ to cancellation"),
+    # not a per-step monitor check: evaluated after the run at every k-th iterate and segment midpoint
+    # (numerics.training.path_curvature); the full Hessian's eigvalsh is exact to relative round-off
+    "hessian": ("‖∇²ℓ(p)‖₂ ≤ β at p_t and at (p_t + p_{t+1})/2", 1e-9, 0.0,
+                "eigvalsh of the exact (complex-step) Hessian: relative round-off ≲ 1e-12"),
 }
-NAMES = tuple(INEQUALITIES)
+NAMES = ("wn-monotone", "descent", "kernel", "gradient", "rate")  # checked at every step by the monitor
 SHORT = {"wn-monotone": "1  ‖w_t‖ ≤ ‖w_{t+1}‖ (WN rows)", "descent": "2  ℓ_{t+1} ≤ ℓ_t − η(1−βη/2)‖∇ℓ_t‖²",
          "kernel": "3a λ_min(K_t) ≥ μ₀", "gradient": "3b ‖∇ℓ_t‖² ≥ μ₀(1−e^{−Nℓ_t})²/N³",
-         "rate": "4  ℓ_t ≤ 1/(1/ℓ₀ + κγ²t)"}
+         "rate": "4  ℓ_t ≤ 1/(1/ℓ₀ + κγ²t)", "hessian": "β  ‖∇²ℓ‖ ≤ β (iterates, midpoints)"}
 
 
 def wn_pair(rows_t, rows_next):
@@ -80,6 +84,11 @@ def ratio(lhs, rhs):
     return np.where(np.isnan(lhs) | np.isnan(rhs), np.nan, r)
 
 
+def _step(s) -> int | float:
+    """A step label: an int, or t + 1/2 for a segment midpoint (the hessian row)."""
+    return int(s) if float(s).is_integer() else float(s)
+
+
 @dataclass
 class Outcome:
     """One inequality over a run: per-step lhs/rhs (steps where it was evaluated), and its verdict.
@@ -106,12 +115,12 @@ class Outcome:
             return float("nan"), None
         r = ratio(self.lhs, self.rhs)
         i = int(np.nanargmax(np.where(np.isnan(r), -np.inf, r)))
-        return float(r[i]), int(self.steps[i])
+        return float(r[i]), _step(self.steps[i])
 
     @property
     def first_failure(self) -> int | None:
         bad = np.flatnonzero(~self.ok)
-        return int(self.steps[bad[0]]) if bad.size else None
+        return _step(self.steps[bad[0]]) if bad.size else None
 
     @property
     def status(self) -> str:

@@ -30,8 +30,12 @@ def test_certified_run_passes_with_loss_falling_and_v_growing(capsys):
     assert res["event"] == "result" and res["verdict"] == "PASS"
     assert res["loss"][1] < 0.2 * res["loss"][0] and res["v_norm"][1] > 2 * res["v_norm"][0]
     assert {i["inequality"]: i["status"] for i in res["inequalities"]} == dict.fromkeys(
-        ["wn-monotone", "descent", "kernel", "gradient", "rate"], "HELD")
-    assert all(i["steps_checked"] >= 300 for i in res["inequalities"])
+        ["wn-monotone", "descent", "kernel", "gradient", "rate", "hessian"], "HELD")
+    per_step = [i for i in res["inequalities"] if i["inequality"] != "hessian"]
+    assert all(i["steps_checked"] >= 300 for i in per_step)
+    (hess,) = [i for i in res["inequalities"] if i["inequality"] == "hessian"]
+    # every 6th iterate (300 // 50) and the midpoint after it: 51 + 50 points, worst ‖∇²ℓ‖/β in (0, 1]
+    assert hess["steps_checked"] == 101 and 0 < hess["worst_ratio"] <= 1 and hess["guaranteed"]
     assert res["fits"]["loss_vs_t"]["slope"] < 0 < res["fits"]["v_vs_log_t"]["slope"]
     assert any(o.get("event") == "step" for o in objs)
 

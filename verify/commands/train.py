@@ -30,6 +30,7 @@ from rich.table import Table
 from numerics import trainer
 from numerics.training import fits, plots
 from numerics.training.inequalities import SHORT
+from numerics.training.path_curvature import PathCurvature
 from numerics.training.r7 import R7Instance, R7Monitor, alpha_for
 from verify.ui import (
     EXIT_FAIL,
@@ -56,6 +57,8 @@ checked at every step (lhs ≤ rhs; the table shows the worst lhs/rhs and its st
   1  WN row norms never decrease         3a λ_min(K(p_t)) ≥ μ₀ = σ_N(X)²Π(1 − c_k)²
   2  ℓ_{t+1} ≤ ℓ_t − η(1 − βη/2)‖∇ℓ_t‖²   3b ‖∇ℓ_t‖² ≥ μ₀(1 − e^{−Nℓ_t})²/N³
   4  ℓ_t ≤ 1/(1/ℓ₀ + κγ²t)                5  fitted: log ℓ vs log t, ‖V‖ vs log t
+  β  ‖∇²ℓ(p)‖ ≤ β at every (steps/50)-th iterate and the midpoint of the segment after it
+     (full Hessian from HVPs for P ≤ 200, Lanczos on HVPs above)
 status: HELD / VIOLATED (hypotheses held) · held / did not hold / vacuous (not guaranteed)
 exit codes: 0 all guaranteed inequalities held · 1 a violation · 2 bad usage or NaN/inf (ERROR)
             (e.g. --lr ≥ 2/β in certified mode) · 130 Ctrl-C (partial report printed and saved)
@@ -233,6 +236,7 @@ def main(argv: list[str], ui: UI) -> int:
 
 def run(args, inst: R7Instance, ui: UI) -> int:
     mon = R7Monitor(inst)
+    path = PathCurvature(inst.net, inst.X, inst.y, float(inst.consts["beta"]), every=max(1, args.steps // 50))
     desc = inst.describe()
     ui.emit({"event": "start", "mode": args.mode, "instance": desc,
              "hypotheses": [vars(h) for h in inst.hypotheses], "reproduce": _reproduce(args, inst),
@@ -253,6 +257,7 @@ def run(args, inst: R7Instance, ui: UI) -> int:
             """Forward to the monitor; report a guaranteed inequality's first failure at once."""
 
             def observe(self, rec):
+                path.observe(rec)
                 for name in mon.observe(rec):
                     o = {o.name: o for o in mon.outcomes()}[name]
                     ui.err.print(f"FAIL: {name} violated at step {o.first_failure} ({o.as_dict()['statement']})",
@@ -264,11 +269,13 @@ def run(args, inst: R7Instance, ui: UI) -> int:
                                            momentum=args.momentum, weight_decay=args.weight_decay,
                                            monitor=Live(), meta={"mode": args.mode, **desc},
                                            nonfinite="record")  # reported as ERROR below, with the report
-    return report(args, inst, mon, hist, ui)
+    return report(args, inst, mon, hist, ui, path)
 
 
-def report(args, inst, mon, hist, ui) -> int:
+def report(args, inst, mon, hist, ui, path=None) -> int:
     outcomes = mon.outcomes()
+    if path is not None and not hist.error:  # ‖∇²ℓ‖ ≤ β on the path: on the shell while WN rows never shrink
+        outcomes.append(path.outcome(*inst.guarantees()["wn-monotone"]))
     loss_fit, v_fit = fits.loss_exponent(hist.step, hist.loss), fits.v_growth(hist.step, hist.v_norm)
     bound = [float(inst.rate_bound(hist.loss[0], t)) for t in hist.step] if len(hist) else []
     violated = any(o.violated for o in outcomes)
