@@ -5,7 +5,8 @@
 Shapes: p0 (P,) or (..., P) (instance axes run independent trajectories in one vectorised pass);
 X (d, N); y labels (N,) for "ce". Per step t = 0 … T it records ℓ_t, ‖∇ℓ_t‖, ‖V_t‖_F (the unnormalised
 first layer), min_j ‖w_j‖ over all weight-normalised rows, and every ``kernel_every`` steps
-λ_min(K(p_t)) of the tangent kernel (exact: eigvalsh of the K·N × K·N matrix).
+λ_min(K(p_t)) of the tangent kernel (lambda_min_kernel: exact eigvalsh of the K·N × K·N matrix up to
+K·N = 512, matrix-free LOBPCG with a residual/gap check above; numerics.training.kernel).
 
 Plain GD is the algorithm of the theorem. ``momentum`` (heavy ball: v ← μv + ∇ℓ, p ← p − ηv) and
 ``weight_decay`` (∇ℓ + λp) are offered for experiments only and are OUTSIDE THE THEOREM: a run that
@@ -26,6 +27,7 @@ import numpy as np
 from numerics.blas import blas_threads
 from numerics.layers import Residual, WeightNormDense
 from numerics.training.history import History
+from numerics.training.kernel import EXACT_MAX, exact_lambda_min, kernel_lambda_min
 from numerics.training.plan import StepPlan
 
 
@@ -68,8 +70,12 @@ def set_wn_row_norms(net, p, r: float) -> np.ndarray:
 
 
 def lambda_min_kernel(net, p, X) -> np.ndarray:
-    """λ_min(D_pF D_pFᵀ): p (..., P) -> (...). Exact symmetric eigensolver (LAPACK syevd)."""
-    return np.linalg.eigvalsh(net.tangent_kernel(p, X))[..., 0]
+    """λ_min(D_pF D_pFᵀ): p (..., P) -> (...). Exact (LAPACK eigvalsh) for instance axes and K·N ≤ 512;
+    one instance with K·N > 512 uses the matrix-free LOBPCG of numerics.training.kernel, accepted only
+    when its Kato–Temple error bound is ≤ 1e-10 relative (else the exact path runs)."""
+    if np.ndim(p) == 1:
+        return np.float64(kernel_lambda_min(net, p, X).value)
+    return exact_lambda_min(net, p, X)
 
 
 # ----------------------------------------------------------------------------------- the iteration
@@ -131,6 +137,10 @@ def gradient_descent(net, p0, X, y, *, lr: float, steps: int, cost: str = "ce",
     meta = dict(meta or {})
     meta.update(lr=lr, steps=steps, cost=cost, kernel_every=kernel_every, momentum=momentum,
                 weight_decay=weight_decay, algorithm="full-batch gradient descent")
+    if kernel_every:
+        M = net.out_features * np.shape(X)[-1]
+        meta["lambda_min_method"] = ("exact (eigvalsh)" if M <= EXACT_MAX else
+                                     "matrix-free (LOBPCG, Kato–Temple bound ≤ 1e-10 relative, else exact)")
     if momentum or weight_decay:
         meta["outside_theorem"] = "momentum/weight decay: not the algorithm of the theorem"
     rows: list[dict[str, float]] = []

@@ -71,6 +71,22 @@ class _DenseOp(_Op):
             np.matmul(self.W.T, G, out=self.dH)
         return self.dH
 
+    def tangent(self, U, dH):
+        a, b = self.start, self.start + self.n_out * self.n_in
+        dZ = U[:, a:b].reshape(-1, self.n_out, self.n_in) @ self.H
+        if self.bias:
+            dZ += U[:, b:b + self.n_out, None]
+        if dH is not None:
+            dZ += self.W @ dH
+        return dZ
+
+    def cotangent(self, G, out):
+        a, b = self.start, self.start + self.n_out * self.n_in
+        out[:, a:b].reshape(-1, self.n_out, self.n_in)[...] = G @ self.H.T
+        if self.bias:
+            out[:, b:b + self.n_out] = np.sum(G, axis=-1)
+        return self.W.T @ G if self.need_dH else None
+
 
 class _WeightNormOp(_Op):
     """Ŵ = W/‖rows‖, out = Ŵ H; ∂/∂w_j = (g_j − ŵ_j⟨ŵ_j, g_j⟩)/‖w_j‖ with g = G Hᵀ."""
@@ -110,6 +126,22 @@ class _WeightNormOp(_Op):
             np.matmul(self.What.T, G, out=self.dH)
         return self.dH
 
+    def tangent(self, U, dH):
+        a, b = self.start, self.start + self.n_out * self.n_in
+        dW = U[:, a:b].reshape(-1, self.n_out, self.n_in)
+        dWhat = (dW - self.What * np.sum(self.What * dW, axis=-1, keepdims=True)) / self.norms
+        dZ = dWhat @ self.H
+        if dH is not None:
+            dZ += self.What @ dH
+        return dZ
+
+    def cotangent(self, G, out):
+        a, b = self.start, self.start + self.n_out * self.n_in
+        gWhat = G @ self.H.T
+        out[:, a:b].reshape(-1, self.n_out, self.n_in)[...] = (
+            gWhat - self.What * np.sum(self.What * gWhat, axis=-1, keepdims=True)) / self.norms
+        return self.What.T @ G if self.need_dH else None
+
 
 class _BatchNormOp(_Op):
     """x̂ = (h − h̄)/s, s = √(var + ε) per row; dh = (g − mean g − x̂ mean(g x̂))/s."""
@@ -146,6 +178,14 @@ class _BatchNormOp(_Op):
         self.dH -= self.tmp
         self.dH /= self.s
         return self.dH
+
+    def tangent(self, U, dH):  # dx̂ = (dC − x̂ mean(x̂ dC))/s, dC = dH − mean(dH): the map is symmetric
+        return self.cotangent(dH, None)
+
+    def cotangent(self, G, out):
+        N = self.N
+        return (G - np.sum(G, axis=-1, keepdims=True) / N
+                - self.xhat * (np.sum(G * self.xhat, axis=-1, keepdims=True) / N)) / self.s
 
 
 class _ActivationOp(_Op):
@@ -192,6 +232,12 @@ class _ActivationOp(_Op):
         np.multiply(G, self.slope, out=self.dH)
         return self.dH
 
+    def tangent(self, U, dH):
+        return dH * self.slope
+
+    def cotangent(self, G, out):
+        return G * self.slope
+
 
 ACT_VALUE = {"gelu": ops.gelu, "relu": ops.relu}
 ACT_SLOPE = {"gelu": ops.gelu_grad, "relu": ops.heaviside}
@@ -212,6 +258,12 @@ class _ScaleOp(_Op):
             return None
         np.multiply(G, self.alpha, out=self.dH)
         return self.dH
+
+    def tangent(self, U, dH):
+        return dH * self.alpha
+
+    def cotangent(self, G, out):
+        return G * self.alpha
 
 
 class _ResidualOp(_Op):
@@ -260,6 +312,20 @@ class _ResidualOp(_Op):
             return g
         np.add(g, G, out=self.dH)
         return self.dH
+
+    def tangent(self, U, dH):
+        h = dH
+        for op in self.ops:
+            h = op.tangent(U, h)
+        return h + dH if self.identity else h
+
+    def cotangent(self, G, out):
+        g = G
+        for op in reversed(self.ops):
+            g = op.cotangent(g, out)
+        if not self.need_dH:
+            return None
+        return g + G if self.identity else g
 
 
 def _compile(layer, start: int, n_in: int, N: int, need_dH: bool) -> _Op:
@@ -335,6 +401,29 @@ class StepPlan:
         for op in reversed(self.ops):
             G = op.backward(G)
         return loss, self.g
+
+    # --- the tangent kernel, matrix-free (numerics.training.kernel) ----------------------------
+    def forward(self, p) -> np.ndarray:
+        """Z = F(p, X) (the plan's buffer); keeps the caches that ``jvp`` and ``vjp`` linearise at."""
+        np.copyto(self.p, p)
+        Z = self.X
+        for op in self.ops:
+            Z = op.forward(Z)
+        return Z
+
+    def jvp(self, U) -> np.ndarray:
+        """D_pF U for a block of tangents U (k, P) -> (k, K, N), at the p of the last ``forward``."""
+        dZ = None
+        for op in self.ops:
+            dZ = op.tangent(U, dZ)
+        return dZ
+
+    def vjp(self, G) -> np.ndarray:
+        """D_pFᵀ G for a block of cotangents G (k, K, N) -> (k, P), at the p of the last ``forward``."""
+        out = np.zeros((G.shape[0], self.net.num_params))
+        for op in reversed(self.ops):
+            G = op.cotangent(G, out)
+        return out
 
     def _cost(self, Z) -> float:
         """C(Z) and ∇C(Z) into self.G, from one log-softmax (see costs.log_softmax for the accuracy)."""

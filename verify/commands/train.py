@@ -96,7 +96,10 @@ def build_parser() -> ArgumentParser:
                       help=f"target c_k = α√(mK)sup|σ′|/√ε, sets α (default {d['c']})")
     gain.add_argument("--alpha", type=positive_float, default=None, help="branch gain α directly")
     p.add_argument("--kernel-every", type=positive_int, default=1, metavar="k",
-                   help="compute λ_min(K) every k steps (default 1: exact, every step)")
+                   help="compute λ_min(K) every k steps (default 1: every step). Exact eigvalsh of the K·N × K·N "
+                        "kernel for K·N ≤ 512; above, matrix-free LOBPCG accepted only with a Kato–Temple "
+                        "error bound ≤ 1e-10 relative (else exact). Raise k when K·N is large: λ_min costs "
+                        "many GD steps")
     p.add_argument("--momentum", type=nonneg_float, default=0.0, help="heavy-ball momentum (practical only; "
                    "OUTSIDE THE THEOREM)")
     p.add_argument("--weight-decay", type=nonneg_float, default=0.0, help="weight decay (practical only; "
