@@ -1,23 +1,30 @@
-"""Benchmark: full-batch GD steps per second for the R7 network (numerics.trainer), 2-core laptop sizes.
+"""Benchmark: ms per full-batch GD step of the R7 network, fast path vs generic path (vs PyTorch if installed).
 
-    python bench/trainer.py [--steps S] [--kernel]
+    python bench/trainer.py [--steps S] [--repeats R] [--quick]
 
-Sizes: branch width m ∈ {8, 64, 256} × N ∈ {32, 256}, with d = N (independent inputs), K = 10 classes,
-2 residual blocks. A step is one forward + backward (net.loss_and_grad) and the update, plus the per-step
-records (‖V‖, WN row norms). "overhead" estimates the fixed Python cost per step by timing the tiniest
-R7 net (d = N = K = m = 2), where the arithmetic is negligible: its share of a step says how much of the
-time is spent outside BLAS. --kernel also times λ_min(K) (eigvalsh of the K·N × K·N tangent kernel) for
-N = 32. Also times the R7 numeric checks in the quick profile. Spec: docs/theory.md#r7 (ratios taken in one run, never in timed tests).
+One run, interleaved: for every size the paths take turns (R rounds of S steps each) and the median per
+path is reported, so that a busy machine slows all of them alike and the *ratios* are meaningful
+(absolute times on a shared machine are not). A step is one record of numerics.trainer.iterate (loss,
+gradient, ‖∇ℓ‖, ‖V‖, WN row norms) plus the update, kernel_every = 0; "fast" is the StepPlan path,
+"generic" the reference Network path (fast=False). PyTorch (float64, its default threads, the same
+network and loss) is timed only when it happens to be importable — it is never a dependency.
 
-On a busy 2-core machine a multi-threaded OpenBLAS can slow these small matrix products down by 10×
-or more (threads fight for the cores); compare with OPENBLAS_NUM_THREADS=1.
+Sizes d/K/m/L/N: 16/4/8/2/16, 64/10/64/3/64, 256/10/256/3/256, and a width sweep m ∈ {32 … 1024} at
+d = N = 256, K = 10, L = 3. GFLOP/s counts the matrix products of a step only (forward V X and the two
+WN products per block, backward their weight and input cotangents: 4KdN + 12·L·mKN flops) and is compared
+with the machine's float64 matmul throughput on one core (a 512 × 512 product, measured in this run).
+Our paths run with one BLAS thread (numerics.blas). Source: R7 (the trainer).
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import sys
 import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the checkout's packages, not an installed copy
 
 import numpy as np
 from rich.console import Console
@@ -25,59 +32,136 @@ from rich.table import Table
 
 from numerics import trainer
 from numerics.architectures import residual_ce_net
+from numerics.blas import blas_single_thread
 from numerics.training.r7 import make_data
 
+SIZES = [(16, 4, 8, 2, 16), (64, 10, 64, 3, 64), (256, 10, 256, 3, 256)]
+SWEEP = [32, 64, 128, 256, 512, 1024]
 
-def time_steps(m: int, N: int, K: int = 10, blocks: int = 2, steps: int = 20, kernel_every: int = 0) -> float:
-    """Seconds per GD step (median of 3 runs of ``steps`` steps)."""
-    net = residual_ce_net(N, K, m, blocks, 0.1, 16.0)
-    X, y = make_data(0, N, N, K)
-    p0 = trainer.set_wn_row_norms(net, net.init(0), 4.0)
-    runs = []
-    for _ in range(3):
-        t0 = time.perf_counter()
-        for _rec in trainer.iterate(net, p0, X, y, lr=0.1, steps=steps - 1, kernel_every=kernel_every):
+
+def flops(d, K, m, L, N) -> float:
+    return 4.0 * K * d * N + 12.0 * L * m * K * N
+
+
+def matmul_gflops(n: int = 512, repeats: int = 5) -> float:
+    """Best float64 GFLOP/s of an n×n matmul on one BLAS thread."""
+    A, B = np.random.default_rng(0).standard_normal((2, n, n))
+    best = np.inf
+    for _ in range(repeats):
+        t = time.perf_counter()
+        A @ B
+        best = min(best, time.perf_counter() - t)
+    return 2.0 * n**3 / best / 1e9
+
+
+def problem(d, K, m, L, N):
+    net = residual_ce_net(d, K, m, L, 0.1, 16.0)
+    X, y = make_data(0, d, N, K)
+    return net, X, y, trainer.set_wn_row_norms(net, net.init(0), 4.0)
+
+
+def ours(net, X, y, p0, fast: bool):
+    def run(steps):
+        for _ in trainer.iterate(net, p0, X, y, lr=0.01, steps=steps - 1, fast=fast):
             pass
-        runs.append((time.perf_counter() - t0) / steps)
-    return float(np.median(runs))
+    return run
 
 
-def time_checks() -> float:
-    from numerics.attack.engine import run_check
-    from numerics.checks import ce_convergence
+def torch_loop(net, X, y, p0, d, K, m, L, N):
+    """The same network and loss in PyTorch float64 (only called when torch imports)."""
+    import torch
 
-    t0 = time.perf_counter()
-    for chk in ce_convergence.CHECKS:
-        run_check(chk, seed=0, profile="quick")
-    return time.perf_counter() - t0
+    prm = [torch.tensor(v, dtype=torch.float64, requires_grad=True)
+           for v in (net.unflatten(p0)[0]["W"], *[net.unflatten(p0)[i][k] for i in range(1, L + 1)
+                                                   for k in ("branch.1.W", "branch.3.W")])]
+    Xt, yt = torch.tensor(X), torch.tensor(y)
+    alpha, eps = 0.1, 16.0
+
+    def step():
+        H = prm[0] @ Xt
+        for k in range(L):
+            W1, W2 = prm[1 + 2 * k], prm[2 + 2 * k]
+            C = H - H.mean(dim=1, keepdim=True)
+            B = C / torch.sqrt((C * C).mean(dim=1, keepdim=True) + eps)
+            A = torch.tanh((W1 / W1.norm(dim=1, keepdim=True)) @ B)
+            H = H + alpha * ((W2 / W2.norm(dim=1, keepdim=True)) @ A)
+        loss = torch.nn.functional.cross_entropy(H.T, yt)
+        grads = torch.autograd.grad(loss, prm)
+        with torch.no_grad():
+            for q, g in zip(prm, grads):
+                q -= 0.01 * g
+        return float(loss)
+
+    def run(steps):
+        for _ in range(steps):
+            step()
+    return run
+
+
+def interleaved(runners: dict, steps: int, repeats: int) -> dict[str, float]:
+    """Median seconds per step of each runner, the runners taking turns."""
+    times = {name: [] for name in runners}
+    for name, run in runners.items():  # warm-up (plan building, first-touch of buffers)
+        run(2)
+    for _ in range(repeats):
+        for name, run in runners.items():
+            t = time.perf_counter()
+            run(steps)
+            times[name].append((time.perf_counter() - t) / steps)
+    return {name: float(np.median(v)) for name, v in times.items()}
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--steps", type=int, default=20)
-    ap.add_argument("--kernel", action="store_true")
+    ap.add_argument("--steps", type=int, default=20, help="steps per timed round (default 20)")
+    ap.add_argument("--repeats", type=int, default=5, help="interleaved rounds per size (default 5)")
+    ap.add_argument("--quick", action="store_true", help="fewer steps and a shorter sweep (a smoke run)")
     args = ap.parse_args()
+    if args.steps < 1 or args.repeats < 1:
+        ap.error(f"--steps and --repeats must be ≥ 1, got {args.steps} and {args.repeats}")
+    steps, repeats = (3, 2) if args.quick else (args.steps, args.repeats)
+    try:
+        import torch  # noqa: F401
+        have_torch = True
+    except ImportError:
+        have_torch = False
     con = Console()
-    overhead = time_steps(2, 2, K=2, steps=200)
-    tab = Table(title=f"GD on the R7 net (K = 10, 2 blocks, d = N); Python overhead ≈ {overhead * 1e3:.2f} ms/step")
-    for col in ("width m", "N", "P", "ms / step", "steps / s", "overhead share"):
-        tab.add_column(col, justify="right")
-    for N in (32, 256):
-        for m in (8, 64, 256):
-            s = time_steps(m, N, steps=args.steps)
-            P = residual_ce_net(N, 10, m, 2, 0.1, 16.0).num_params
-            tab.add_row(str(m), str(N), str(P), f"{s * 1e3:.2f}", f"{1 / s:.0f}", f"{min(1.0, overhead / s):.0%}")
+    with blas_single_thread():
+        peak = matmul_gflops()
+        tab = Table(title=f"GD step of the R7 net, ms/step (median of {repeats} interleaved rounds of {steps} "
+                          f"steps); float64 matmul on one core: {peak:.1f} GFLOP/s")
+        cols = ["d/K/m/L/N", "P", "fast", "generic", "generic/fast"]
+        cols += ["PyTorch", "fast/PyTorch"] if have_torch else []
+        cols += ["fast GFLOP/s", "% of matmul"]
+        for c in cols:
+            tab.add_column(c, justify="right")
+        sweep = SWEEP[:3] if args.quick else SWEEP
+        rows = [(s, False) for s in SIZES] + [((256, 10, m, 3, 256), True) for m in sweep]
+        base = None
+        for (d, K, m, L, N), in_sweep in rows:
+            net, X, y, p0 = problem(d, K, m, L, N)
+            runners = {"fast": ours(net, X, y, p0, True), "generic": ours(net, X, y, p0, False)}
+            if have_torch:
+                runners["torch"] = torch_loop(net, X, y, p0, d, K, m, L, N)
+            n_steps = max(1, steps // 4) if m >= 512 else steps
+            t = interleaved(runners, n_steps, repeats)
+            gf = flops(d, K, m, L, N) / t["fast"] / 1e9
+            row = [f"{d}/{K}/{m}/{L}/{N}" + (" (sweep)" if in_sweep else ""), str(net.num_params),
+                   f"{t['fast'] * 1e3:.3f}", f"{t['generic'] * 1e3:.3f}", f"{t['generic'] / t['fast']:.1f}×"]
+            if have_torch:
+                row += [f"{t['torch'] * 1e3:.3f}", f"{t['fast'] / t['torch']:.2f}"]
+            row += [f"{gf:.2f}", f"{gf / peak:.0%}"]
+            tab.add_row(*row)
+            if in_sweep:
+                per_flop = t["fast"] / flops(d, K, m, L, N)
+                base = base or per_flop
+                con.print(f"  sweep m = {m:4d}: time/FLOP relative to m = {SWEEP[0]}: {per_flop / base:.2f}",
+                          style="dim")
     con.print(tab)
-    con.print(f"OPENBLAS_NUM_THREADS = {os.environ.get('OPENBLAS_NUM_THREADS', 'unset')}, "
-              f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
-    if args.kernel:
-        kt = Table(title="GD step + exact λ_min(K) every step (N = 32, K·N = 320)")
-        for col in ("width m", "ms / step"):
-            kt.add_column(col, justify="right")
-        for m in (8, 64, 256):
-            kt.add_row(str(m), f"{time_steps(m, 32, steps=5, kernel_every=1) * 1e3:.1f}")
-        con.print(kt)
-    con.print(f"R7 numeric checks (5 checks + 3 controls), quick profile: {time_checks():.2f} s")
+    con.print(("PyTorch: timed with its default threads" if have_torch else
+               "PyTorch: not installed — not timed (never a dependency)") +
+              f"; OPENBLAS_NUM_THREADS = {os.environ.get('OPENBLAS_NUM_THREADS', 'unset')}, load average "
+              f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores (shared machines: compare ratios, not times)")
 
 
 if __name__ == "__main__":

@@ -1,0 +1,20 @@
+"""bench/: the benchmark scripts run from a checkout (smoke runs; timings are never asserted)."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.mark.parametrize("script,expect", [("trainer.py", "generic/fast"), ("kernel.py", "agreement limit")])
+def test_bench_quick_run(script, expect):
+    out = subprocess.run([sys.executable, str(ROOT / "bench" / script), "--quick"], cwd=ROOT, capture_output=True,
+                         text=True, timeout=120, env={**os.environ, "COLUMNS": "200", "PYTHONPATH": str(ROOT)})
+    assert out.returncode == 0, out.stderr
+    assert expect in out.stdout
+    if script == "kernel.py":
+        assert "met" in out.stdout and "EXCEEDED" not in out.stdout
