@@ -16,7 +16,7 @@ accepted only when that error bound is ≤ rtol·θ₁ (default 1e-10); otherwis
 it cannot see: the bound assumes the two Ritz values belong to the two smallest eigenvalues, which the
 iteration reaches from a random start in practice but does not prove; a smaller eigenvalue that the block
 never touched would be missed. θ₁ is always an upper bound, so a *violation* of λ_min ≥ μ₀ it reports
-is real. THEORY.md §1 (tangent kernel), R3, R7 (the live kernel check).
+is real. Source: docs/theory.md#framework (tangent kernel), #r3, #r7 (the live kernel check).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""numerics.training.kernel: matrix-free λ_min(K) agrees with eigvalsh, is checked, and falls back (THEORY.md R7)."""
+"""numerics.training.kernel: matrix-free λ_min(K) agrees with eigvalsh, is checked, and falls back (docs/theory.md#r7)."""
 
 import numpy as np
 import pytest
