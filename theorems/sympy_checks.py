@@ -214,16 +214,17 @@ def nonnegative_from_zero(g, var: sympy.Symbol, *, note: str = "") -> Obligation
 
     Sympy decides the values at 0 and the sign of the n-th derivative (var must be declared
     nonnegative); the step "g^(n) ≥ 0 ⇒ g^(n−1) non-decreasing from 0 ⇒ … ⇒ g ≥ 0" is the mean value
-    theorem, stated in the evidence rather than proved by sympy.
+    theorem, a textbook step that sympy does not prove: the outcome is therefore CITED, not PROVED.
     """
     steps, d = [], g
     for order in range(6):
         sign = sympy.simplify(d).is_nonnegative
         if sign is True:
             steps.append(f"g^({order}) = {sympy.simplify(d)} is ≥ 0 for {var} ≥ 0 (sympy is_nonnegative)")
-            return ObligationOutcome(Status.PROVED, f"{note} " * bool(note) + "; ".join(steps)
-                                     + "; by the mean value theorem each lower derivative is non-decreasing "
-                                     "from 0, so g ≥ 0 on [0, ∞)")
+            return ObligationOutcome(Status.CITED, f"{note} " * bool(note) + "; ".join(steps)
+                                     + "; cited: by the mean value theorem (f′ ≥ 0 ⇒ f non-decreasing) each lower "
+                                     "derivative is non-decreasing from 0, so g ≥ 0 on [0, ∞) "
+                                     "[Rudin, Principles of Mathematical Analysis, Thm 5.11]")
         at0 = sympy.simplify(d.subs(var, 0))
         if at0 != 0:
             verdict = Status.FAILED if at0.is_negative else Status.UNDECIDED
