@@ -61,6 +61,25 @@ def test_same_seed_same_attack_and_other_seed_differs():
     assert c.worst_ratio != a.worst_ratio
 
 
+def test_the_seed_alone_decides_the_cases_whatever_modules_are_imported(tmp_path, monkeypatch):
+    """Hypothesis harvests constants from every local module imported so far; a new module full of floats
+    in the toy's range must not change the attack (it did: --jobs workers and the CLI drew other cases)."""
+    import importlib
+    import sys
+
+    before = run_check(toy(), seed=3, profile=CI)
+    floats = ", ".join(f"{0.1 + 0.9 * k / 997:.17g}" for k in range(1, 997))
+    (tmp_path / "many_local_floats.py").write_text(f"VALUES = ({floats},)\nSEEDS = (4294967295, 12345, 777)\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    importlib.import_module("many_local_floats")
+    try:
+        after = run_check(toy(), seed=3, profile=CI)
+    finally:
+        sys.modules.pop("many_local_floats", None)
+    assert (after.worst_ratio, after.instances, after.examples, after.worst_sides) == \
+        (before.worst_ratio, before.instances, before.examples, before.worst_sides)
+
+
 def test_nan_is_an_error_naming_the_case():
     def nan_eval(case, n):
         x = np.zeros(n)
