@@ -125,7 +125,7 @@ def main() -> None:
         have_torch = True
     except ImportError:
         have_torch = False
-    con = Console()
+    con = Console(width=None if sys.stdout.isatty() else 140)  # piped output: no truncated labels
     with blas_single_thread():
         peak = matmul_gflops()
         tab = Table(title=f"GD step of the R7 net, ms/step (median of {repeats} interleaved rounds of {steps} "
