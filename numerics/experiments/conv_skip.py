@@ -23,6 +23,7 @@ from numerics.architectures import conv_skip_mechanism_net
 from numerics.blas import blas_single_thread
 from numerics.layers.base import run_vjp_input
 from numerics.network import Network
+from numerics.experiments.skip_mechanism import finite_loss_and_grad
 from numerics.experiments.variants import Variant, initial_weights
 
 VARIANT_KEYS = ("a", "b", "c")
@@ -178,9 +179,7 @@ def run(config: ConvConfig, X: np.ndarray, y: np.ndarray, on_step: Callable[[str
         with blas_single_thread():
             for step in range(S + 1):
                 for key, variant in variants.items():
-                    loss, grad = variant.net.loss_and_grad(params[key], X, y, "ce")
-                    if not (np.all(np.isfinite(loss)) and np.all(np.isfinite(grad))):
-                        raise FloatingPointError(f"variant ({key}): the loss or its gradient is NaN or inf")
+                    loss, grad = finite_loss_and_grad(variant.net, params[key], X, y, f"variant ({key})")
                     los[key][:, step] = loss
                     if step in jsteps:
                         t0 = time.perf_counter()
@@ -222,9 +221,7 @@ def dense_comparison(config: ConvConfig, X64: np.ndarray, y: np.ndarray) -> dict
     with blas_single_thread():
         for step in range(config.steps + 1):
             for key, variant in variants.items():
-                loss, grad = variant.net.loss_and_grad(params[key], X64, y, "ce")
-                if not (np.all(np.isfinite(loss)) and np.all(np.isfinite(grad))):
-                    raise FloatingPointError(f"dense variant ({key}): the loss or its gradient is NaN or inf")
+                loss, grad = finite_loss_and_grad(variant.net, params[key], X64, y, f"dense variant ({key})")
                 losses[key][:, step] = loss
                 params[key] = params[key] - config.lr * grad
     return losses

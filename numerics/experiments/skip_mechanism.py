@@ -73,11 +73,17 @@ def singular_values(J) -> np.ndarray:
     return np.linalg.svd(J, compute_uv=False)
 
 
+def finite_loss_and_grad(net, p, X, y, label: str) -> tuple[np.ndarray, np.ndarray]:
+    """(ℓ (T,), ∇ℓ (T, P)) of mean cross-entropy at p (T, P); FloatingPointError naming ``label`` on NaN/inf."""
+    loss, grad = net.loss_and_grad(p, X, y, "ce")
+    if not (np.all(np.isfinite(loss)) and np.all(np.isfinite(grad))):
+        raise FloatingPointError(f"{label}: the loss or its gradient is NaN or inf")
+    return loss, grad
+
+
 def record(variant: Variant, p, X, y) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(σ(J) (T, r), ℓ (T,), ∇ℓ (T, P)) at the current weights p (T, P)."""
-    loss, grad = variant.net.loss_and_grad(p, X, y, "ce")
-    if not (np.all(np.isfinite(loss)) and np.all(np.isfinite(grad))):
-        raise FloatingPointError(f"variant ({variant.key}): the loss or its gradient is NaN or inf")
+    loss, grad = finite_loss_and_grad(variant.net, p, X, y, f"variant ({variant.key})")
     return singular_values(variant.post_stem_jacobian(p, X)), np.asarray(loss), grad
 
 
