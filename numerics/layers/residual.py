@@ -74,7 +74,19 @@ class AvgPool(Layer):
         return np.repeat(G, self.s, axis=-2) / ops.sqrt_int(self.s, G), {}
 
 
-class Residual(Layer):
+class _PrefixedPaths(Layer):
+    """A layer made of sub-layers whose parameters carry a prefix per path (``self.paths``: (prefix, layer))."""
+
+    paths: list
+
+    def init(self, rng, lead=()):
+        return {prefix + k: v for prefix, layer in self.paths for k, v in layer.init(rng, lead).items()}
+
+    def _split(self, params):
+        return [split_prefixed(params, prefix, layer) for prefix, layer in self.paths]
+
+
+class Residual(_PrefixedPaths):
     """f(p; H) = branch(H) + shortcut(H) [+ fixed(H)].
 
     branch:   list of layers (its parameters appear as "branch.<i>.<name>", i the list index).
@@ -131,12 +143,6 @@ class Residual(Layer):
             raise ValueError(f"{self!r}: branch gives {n_out} features but the shortcut gives {sides}")
         return n_out
 
-    def init(self, rng, lead=()):
-        return {prefix + k: v for prefix, layer in self.paths for k, v in layer.init(rng, lead).items()}
-
-    def _split(self, params):
-        return [split_prefixed(params, prefix, layer) for prefix, layer in self.paths]
-
     def forward(self, params, H):
         self._check_input(H)
         sub = self._split(params)
@@ -174,7 +180,7 @@ class Residual(Layer):
         return dH
 
 
-class Sequential(Layer):
+class Sequential(_PrefixedPaths):
     """f = f_m ∘ … ∘ f_1 as one layer (parameters named "<i>.<name>", i the list index).
 
     Shapes: those of the chain. Used where one slot takes one layer, e.g. R8 (c)'s fixed path
@@ -197,12 +203,6 @@ class Sequential(Layer):
     def out_features(self, n_in):
         super().out_features(n_in)
         return chain_out_features(self.layers, n_in)
-
-    def init(self, rng, lead=()):
-        return {prefix + k: v for prefix, layer in self.paths for k, v in layer.init(rng, lead).items()}
-
-    def _split(self, params):
-        return [split_prefixed(params, prefix, layer) for prefix, layer in self.paths]
 
     def forward(self, params, H):
         self._check_input(H)
