@@ -7,7 +7,9 @@ path is reported, so that a busy machine slows all of them alike and the *ratios
 (absolute times on a shared machine are not). A step is one record of numerics.trainer.iterate (loss,
 gradient, ‖∇ℓ‖, ‖V‖, WN row norms) plus the update, kernel_every = 0; "fast" is the StepPlan path,
 "generic" the reference Network path (fast=False). PyTorch (float64, its default threads, the same
-network and loss) is timed only when it happens to be importable — it is never a dependency.
+network and loss) is timed only when it happens to be importable — it is never a dependency — twice:
+with its default thread count and with one thread (our paths use one core; on a shared machine PyTorch's
+default threads also compete with the other load, so the one-thread column is the like-for-like one).
 
 Sizes d/K/m/L/N: 16/4/8/2/16, 64/10/64/3/64, 256/10/256/3/256, and a width sweep m ∈ {32 … 1024} at
 d = N = 256, K = 10, L = 3. GFLOP/s counts the matrix products of a step only (forward V X and the two
@@ -67,8 +69,8 @@ def ours(net, X, y, p0, fast: bool):
     return run
 
 
-def torch_loop(net, X, y, p0, d, K, m, L, N):
-    """The same network and loss in PyTorch float64 (only called when torch imports)."""
+def torch_loop(net, X, y, p0, d, K, m, L, N, threads: int):
+    """The same network and loss in PyTorch float64 on ``threads`` threads (only called when torch imports)."""
     import torch
 
     prm = [torch.tensor(v, dtype=torch.float64, requires_grad=True)
@@ -77,7 +79,7 @@ def torch_loop(net, X, y, p0, d, K, m, L, N):
     Xt, yt = torch.tensor(X), torch.tensor(y)
     alpha, eps = 0.1, 16.0
 
-    def step():
+    def step(update: bool = True):
         H = prm[0] @ Xt
         for k in range(L):
             W1, W2 = prm[1 + 2 * k], prm[2 + 2 * k]
@@ -86,15 +88,19 @@ def torch_loop(net, X, y, p0, d, K, m, L, N):
             A = torch.tanh((W1 / W1.norm(dim=1, keepdim=True)) @ B)
             H = H + alpha * ((W2 / W2.norm(dim=1, keepdim=True)) @ A)
         loss = torch.nn.functional.cross_entropy(H.T, yt)
+        if not update:
+            return float(loss.detach()), torch.cat([g.reshape(-1) for g in torch.autograd.grad(loss, prm)]).numpy()
         grads = torch.autograd.grad(loss, prm)
         with torch.no_grad():
             for q, g in zip(prm, grads):
                 q -= 0.01 * g
-        return float(loss)
+        return float(loss.detach())
 
     def run(steps):
+        torch.set_num_threads(threads)  # global in torch: set on every turn, the two loops alternate
         for _ in range(steps):
             step()
+    run.loss_and_grad = lambda: step(update=False)  # at p0, before any run: the same numbers as ours?
     return run
 
 
@@ -121,28 +127,33 @@ def main() -> None:
         ap.error(f"--steps and --repeats must be ≥ 1, got {args.steps} and {args.repeats}")
     steps, repeats = (3, 2) if args.quick else (args.steps, args.repeats)
     try:
-        import torch  # noqa: F401
-        have_torch = True
+        import torch
+        have_torch, torch_default = True, torch.get_num_threads()
     except ImportError:
         have_torch = False
-    con = Console(width=None if sys.stdout.isatty() else 140)  # piped output: no truncated labels
+    con = Console(width=None if sys.stdout.isatty() else 170)  # piped output: no truncated labels
     with blas_single_thread():
         peak = matmul_gflops()
         tab = Table(title=f"GD step of the R7 net, ms/step (median of {repeats} interleaved rounds of {steps} "
                           "steps); % of matmul: of the best float64 matmul GFLOP/s on one core seen in this run")
         cols = ["d/K/m/L/N", "P", "fast", "generic", "generic/fast"]
-        cols += ["PyTorch", "fast/PyTorch"] if have_torch else []
+        cols += [f"torch {torch_default}t", f"fast/torch {torch_default}t", "torch 1t", "fast/torch 1t"] if have_torch else []
         cols += ["fast GFLOP/s", "% of matmul"]
         for c in cols:
             tab.add_column(c, justify="right")
         sweep = SWEEP[:3] if args.quick else SWEEP
         rows = [(s, False) for s in SIZES] + [((256, 10, m, 3, 256), True) for m in sweep]
-        base, done = None, []
+        base, done, agree = None, [], 0.0
         for (d, K, m, L, N), in_sweep in rows:
             net, X, y, p0 = problem(d, K, m, L, N)
             runners = {"fast": ours(net, X, y, p0, True), "generic": ours(net, X, y, p0, False)}
             if have_torch:
-                runners["torch"] = torch_loop(net, X, y, p0, d, K, m, L, N)
+                runners["torch"] = torch_loop(net, X, y, p0, d, K, m, L, N, torch_default)
+                runners["torch1"] = torch_loop(net, X, y, p0, d, K, m, L, N, 1)
+                loss_t, g_t = runners["torch"].loss_and_grad()
+                loss_o, g_o = net.loss_and_grad(p0, X, y)
+                agree = max(agree, abs(loss_t - loss_o) / abs(loss_o),
+                            float(np.max(np.abs(g_t - g_o)) / np.max(np.abs(g_o))))
             n_steps = max(1, steps // 4) if m >= 512 else steps
             t = interleaved(runners, n_steps, repeats)
             peak = max(peak, matmul_gflops())  # the best seen in this run: a busy machine lowers every number
@@ -150,7 +161,8 @@ def main() -> None:
             row = [f"{d}/{K}/{m}/{L}/{N}" + (" (sweep)" if in_sweep else ""), str(net.num_params),
                    f"{t['fast'] * 1e3:.3f}", f"{t['generic'] * 1e3:.3f}", f"{t['generic'] / t['fast']:.1f}×"]
             if have_torch:
-                row += [f"{t['torch'] * 1e3:.3f}", f"{t['fast'] / t['torch']:.2f}"]
+                row += [f"{t['torch'] * 1e3:.3f}", f"{t['fast'] / t['torch']:.2f}",
+                        f"{t['torch1'] * 1e3:.3f}", f"{t['fast'] / t['torch1']:.2f}"]
             row.append(f"{gf:.2f}")
             done.append((row, gf))
             if in_sweep:
@@ -162,7 +174,11 @@ def main() -> None:
         tab.add_row(*row, f"{gf / peak:.0%}")
     con.print(tab)
     con.print(f"best float64 matmul on one core in this run: {peak:.1f} GFLOP/s (512 × 512, best of 5 per size)")
-    con.print(("PyTorch: timed with its default threads" if have_torch else
+    if have_torch:
+        con.print(f"PyTorch computes the same step: loss and gradient at p₀ agree with ours to {agree:.1e} "
+                  "(relative, worst over sizes)")
+    con.print((f"PyTorch {torch.__version__}: timed with its default {torch_default} threads and with 1 thread"
+               if have_torch else
                "PyTorch: not installed — not timed (never a dependency)") +
               f"; OPENBLAS_NUM_THREADS = {os.environ.get('OPENBLAS_NUM_THREADS', 'unset')}, load average "
               f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores (shared machines: compare ratios, not times)")

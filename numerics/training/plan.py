@@ -12,6 +12,9 @@ one float64 trajectory with fixed data, arranged for speed:
 * tanh′ = sech² = 1/cosh² (one transcendental; cosh overflows to inf for |x| > 710, where sech² = 0 is the
   correctly rounded value, so that overflow is ignored). The generic path keeps 4σ(2x)σ(−2x), which also
   serves complex-step and mpmath/sympy object arrays; both are exact to round-off in float64;
+* an activation between two linear layers writes σ(H) over its input buffer and σ′ ⊙ G over its
+  cotangent (both are buffers their owners no longer read), so a block touches fewer distinct m×N arrays
+  and the step's working set stays in cache (1.7× faster at m = 1024, bench/trainer.py);
 * no input gradient for the first layer (nobody needs D_XF in training), one log-softmax per step that
   gives the loss and ∇C together, and one forward plus one backward pass.
 
@@ -27,6 +30,9 @@ import numpy as np
 
 from numerics import costs, ops
 from numerics.layers import Activation, BatchNorm, Dense, Residual, Scale, WeightNormDense
+
+
+_sum = np.add.reduce  # np.sum without its Python wrapper: the step makes ~100 small reductions
 
 
 class Unsupported(Exception):
@@ -66,7 +72,7 @@ class _DenseOp(_Op):
     def backward(self, G):
         np.matmul(G, self.H.T, out=self.gW)
         if self.bias:
-            np.sum(G, axis=-1, out=self.gb)
+            _sum(G, axis=-1, out=self.gb)
         if self.need_dH:
             np.matmul(self.W.T, G, out=self.dH)
         return self.dH
@@ -109,7 +115,7 @@ class _WeightNormOp(_Op):
     def forward(self, H):
         self.H = H
         np.multiply(self.W, self.W, out=self.tmp)
-        np.sum(self.tmp, axis=-1, keepdims=True, out=self.norms)
+        _sum(self.tmp, axis=-1, keepdims=True, out=self.norms)
         np.sqrt(self.norms, out=self.norms)
         np.divide(self.W, self.norms, out=self.What)
         np.matmul(self.What, H, out=self.out)
@@ -118,7 +124,7 @@ class _WeightNormOp(_Op):
     def backward(self, G):
         np.matmul(G, self.H.T, out=self.gWhat)
         np.multiply(self.What, self.gWhat, out=self.tmp)
-        np.sum(self.tmp, axis=-1, keepdims=True, out=self.dots)
+        _sum(self.tmp, axis=-1, keepdims=True, out=self.dots)
         np.multiply(self.What, self.dots, out=self.tmp)
         np.subtract(self.gWhat, self.tmp, out=self.gW)
         self.gW /= self.norms
@@ -153,11 +159,11 @@ class _BatchNormOp(_Op):
         self.dH = np.empty((n, N)) if need_dH else None
 
     def forward(self, H):
-        np.sum(H, axis=-1, keepdims=True, out=self.mean)
+        _sum(H, axis=-1, keepdims=True, out=self.mean)
         self.mean /= self.N
         np.subtract(H, self.mean, out=self.xhat)  # C = H − h̄, normalised in place below
         np.multiply(self.xhat, self.xhat, out=self.tmp)
-        np.sum(self.tmp, axis=-1, keepdims=True, out=self.s)
+        _sum(self.tmp, axis=-1, keepdims=True, out=self.s)
         self.s /= self.N
         self.s += self.eps
         np.sqrt(self.s, out=self.s)
@@ -168,10 +174,10 @@ class _BatchNormOp(_Op):
         if not self.need_dH:
             return None
         mean_g, mean_gx = self.mean, self.mean_gx  # the forward's h̄ is no longer needed
-        np.sum(G, axis=-1, keepdims=True, out=mean_g)
+        _sum(G, axis=-1, keepdims=True, out=mean_g)
         mean_g /= self.N
         np.multiply(G, self.xhat, out=self.tmp)
-        np.sum(self.tmp, axis=-1, keepdims=True, out=mean_gx)
+        _sum(self.tmp, axis=-1, keepdims=True, out=mean_gx)
         mean_gx /= self.N
         np.multiply(self.xhat, mean_gx, out=self.tmp)
         np.subtract(G, mean_g, out=self.dH)
@@ -191,19 +197,27 @@ class _BatchNormOp(_Op):
 class _ActivationOp(_Op):
     """σ(H) and σ′(H) into preallocated buffers; dH = G ⊙ σ′(H)."""
 
-    def __init__(self, layer: Activation, n: int, N: int, need_dH: bool):
+    def __init__(self, layer: Activation, n: int, N: int, need_dH: bool,
+                 overwrite_input: bool = False, overwrite_cotangent: bool = False):
+        # overwrite_input: H is a buffer its producer no longer needs (a Dense/WN output), so σ(H) is
+        # written over it; overwrite_cotangent: G is the next layer's own dH buffer, so G ⊙ σ′ goes in
+        # place. Fewer distinct m×N arrays per block keep the step's working set in cache.
         self.name, self.need_dH = layer.name, need_dH
-        self.out, self.slope, self.e = np.empty((n, N)), np.empty((n, N)), np.empty((n, N))
-        self.dH = np.empty((n, N)) if need_dH else None
+        self.overwrite_input = overwrite_input and self.name == "tanh"
+        self.overwrite_cotangent = overwrite_cotangent and need_dH
+        self.out = None if self.overwrite_input else np.empty((n, N))
+        self.slope = np.empty((n, N))
+        self.e = None if self.name == "tanh" else np.empty((n, N))
+        self.dH = np.empty((n, N)) if need_dH and not self.overwrite_cotangent else None
 
     def forward(self, H):
         out, slope, e = self.out, self.slope, self.e
         if self.name == "tanh":
-            np.tanh(H, out=out)
             with np.errstate(over="ignore"):  # cosh(|x| > 710) = inf gives sech² = 0, its correct rounding
                 np.cosh(H, out=slope)
                 np.multiply(slope, slope, out=slope)
             np.divide(1.0, slope, out=slope)
+            return np.tanh(H, out=H if self.overwrite_input else out)
         elif self.name in ("sigmoid", "softplus"):
             np.abs(H, out=e)
             np.negative(e, out=e)
@@ -229,8 +243,7 @@ class _ActivationOp(_Op):
     def backward(self, G):
         if not self.need_dH:
             return None
-        np.multiply(G, self.slope, out=self.dH)
-        return self.dH
+        return np.multiply(G, self.slope, out=G if self.overwrite_cotangent else self.dH)
 
     def tangent(self, U, dH):
         return dH * self.slope
@@ -279,9 +292,18 @@ class _ResidualOp(_Op):
         for name, shape in layer.param_shapes.items():
             offsets[name] = off
             off += int(np.prod(shape, dtype=int))
-        for i, sub in enumerate(layer.branch):
+        branch = layer.branch
+        for i, sub in enumerate(branch):
             sub_start = min((offsets[f"branch.{i}.{k}"] for k in sub.param_shapes), default=start)
-            self.ops.append(_compile(sub, sub_start, width, N, need_dH or i > 0))
+            if type(sub) is Activation and 0 < i < len(branch) - 1:
+                # between two linear layers: the input is the previous layer's output buffer (which its
+                # backward does not read) and the cotangent is the next layer's dH buffer
+                linear = (Dense, WeightNormDense)
+                self.ops.append(_ActivationOp(sub, width, N, True,
+                                              overwrite_input=type(branch[i - 1]) in linear,
+                                              overwrite_cotangent=type(branch[i + 1]) in linear))
+            else:
+                self.ops.append(_compile(sub, sub_start, width, N, need_dH or i > 0))
             width = sub.out_features(width)
         self.out = np.empty((width, N)) if self.identity else None
         self.dH = np.empty((n_in, N)) if (need_dH and self.identity) else None
@@ -438,7 +460,7 @@ class StepPlan:
         np.subtract(Z, Z[idx, cols], out=D)  # D = z − z_max ≤ 0
         np.exp(D, out=E)
         E[idx, cols] = 0.0
-        others = np.sum(E, axis=0)
+        others = _sum(E, axis=0)
         D -= np.log1p(others)  # D is now log softmax(Z)
         Ly = D[self.y, cols]
         loss = float(np.sum(-Ly)) / N

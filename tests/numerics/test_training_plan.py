@@ -53,6 +53,28 @@ def test_square_cost_and_bias_layers_agree():
     assert rel(g, g_ref) <= 1e-14 and loss == pytest.approx(float(loss_ref), rel=1e-15)
 
 
+@pytest.mark.parametrize("activation", ACTIVATIONS)
+def test_activations_that_overwrite_their_buffers_and_those_that_must_not(activation):
+    """Between two linear layers σ is computed over its input buffer and σ′ ⊙ G over G; first or last in a
+    branch (after BN, whose output its backward still reads, or before the residual sum) it must not be."""
+    from numerics.layers import Activation, BatchNorm, Dense, Residual
+    from numerics.network import Network
+
+    net = Network([Dense(5, 4), Residual([Dense(4, 6), Activation(activation), Dense(6, 4)]),
+                   Residual([BatchNorm(4), Activation(activation), Dense(4, 4, bias=False), Activation(activation)]),
+                   Dense(4, 3)])
+    X, y = np.random.default_rng(0).standard_normal((5, 7)), np.array([0, 1, 2, 0, 1, 2, 0])
+    plan = StepPlan.build(net, X, y)
+    for seed in range(3):  # repeated calls: buffers overwritten in one step must not leak into the next
+        p = 3.0 * net.init(seed)
+        loss, g = plan.loss_and_grad(p)
+        loss_ref, g_ref = net.loss_and_grad(p, X, y)
+        assert rel(g, g_ref) <= 1e-14 and loss == pytest.approx(float(loss_ref), rel=1e-14)
+    acts = [op for block in plan.ops[1:3] for op in block.ops if hasattr(op, "overwrite_input")]
+    assert [a.overwrite_input for a in acts] == [activation == "tanh", False, False]
+    assert [a.overwrite_cotangent for a in acts] == [True, True, False]  # G of a Dense: its own dH buffer
+
+
 @pytest.mark.parametrize("activation,skip", [(a, True) for a in ACTIVATIONS] + [("tanh", False)])
 def test_trajectories_agree_over_1000_steps(activation, skip):
     a = alpha_for(0.3, 3, 3, 16.0, activation)
