@@ -294,6 +294,39 @@ def run_local(p: Plan, done: Done, step: Step, workers: int) -> None:
         pending = sorted(retry, key=lambda t: t.index)
 
 
+def map_local(fn: Callable, calls: list[tuple], workers: int, done: Callable[[int, Any], None]) -> None:
+    """fn(*calls[i]) for every i in ``workers`` local processes (the pool above); done(i, result) as each finishes.
+
+    For work outside the Task/registry world (e.g. the conv experiment's trials): ``fn`` must be a
+    module-level function and its arguments picklable; it sets its own BLAS threads. An exception raised
+    by ``fn`` stops the pool and is raised here; a call whose worker died is run once more in a fresh pool,
+    then RuntimeError. Ctrl-C stops the pool at once and raises KeyboardInterrupt (``done`` has seen
+    whatever finished before).
+    """
+    pending, attempts = list(range(len(calls))), [0] * len(calls)
+    while pending:
+        pool = _local_pool(min(workers, len(pending)))
+        retry: list[int] = []
+        try:
+            futures = {pool.submit(fn, *calls[i]): i for i in pending}
+            for future in as_completed(futures):
+                i = futures[future]
+                attempts[i] += 1
+                try:
+                    result = future.result()
+                except BrokenProcessPool as exc:
+                    if attempts[i] < ATTEMPTS:
+                        retry.append(i)
+                        continue
+                    raise RuntimeError(f"the worker process of call {i} died twice ({exc})") from None
+                done(i, result)
+        except BaseException:
+            _stop_pool(pool)
+            raise
+        pool.shutdown(wait=True)
+        pending = sorted(retry)
+
+
 @contextmanager
 def _quiet_dask_logs():
     import logging

@@ -4,10 +4,11 @@ Variants (a) no skips, (b) projection shortcut, (c) projection + ChannelPad(3·A
 numerics.architectures.conv_skip_mechanism_net — start from identical initial weights in each trial and
 are trained by full-batch GD on mean cross-entropy. Every step records the loss; the chosen Jacobian steps
 record all K·N = 320 singular values of J = D_{H₀}(everything after the stem) at H₀ = stem(X), a
-320 × 23040 matrix (720 stem features × 32 samples). T trials run at once on a leading instance axis.
+320 × 23040 matrix (720 stem features × 32 samples). Each trial is an independent unit (``run_trial``): the
+trials run one after another here (``run``) or in worker processes (``verify experiment … --jobs N``),
+with the same numbers either way.
 
-Shapes: ``losses[v]`` (T, S'+1); ``sigmas[v]`` (T, J', 320) for the J' Jacobian steps recorded
-(``jacobian_steps[:J']``), descending. The 320 backward passes are batched along a leading axis in
+Shapes: ``losses[v]`` (T, S+1); ``sigmas[v]`` (T, J, 320) for the J Jacobian steps, descending. The 320 backward passes are batched along a leading axis in
 chunks sized to a memory budget (JACOBIAN_MEMORY). Result R8 (skip-mechanism).
 """
 
@@ -16,6 +17,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 
@@ -85,11 +87,29 @@ class ConvConfig:
 
 
 @dataclass
+class TrialResult:
+    """One trial: ``losses[v]`` (S+1,), ``sigmas[v]`` (J', 320) for every Jacobian step, descending."""
+
+    trial: int
+    losses: dict[str, np.ndarray]
+    sigmas: dict[str, np.ndarray]
+    seconds: float = 0.0
+    jacobian_seconds: float = 0.0
+    chunk: int = 0
+
+
+@dataclass
 class ConvResult:
+    """The finished trials, stacked in trial order: ``losses[v]`` (T', S+1), ``sigmas[v]`` (T', J', 320).
+
+    ``trials_done`` are their indices (all of 0 … T−1 unless Ctrl-C stopped the run: ``interrupted``).
+    ``seconds`` is the run's wall time; ``jacobian_seconds`` adds up the trials' own Jacobian times.
+    """
+
     config: ConvConfig
     losses: dict[str, np.ndarray] = field(default_factory=dict)
     sigmas: dict[str, np.ndarray] = field(default_factory=dict)
-    completed_steps: int = -1
+    trials_done: tuple[int, ...] = ()
     interrupted: bool = False
     seconds: float = 0.0
     jacobian_seconds: float = 0.0
@@ -97,11 +117,16 @@ class ConvResult:
 
     @property
     def has_data(self) -> bool:
-        return self.completed_steps >= 0
+        return bool(self.trials_done)
+
+    @property
+    def completed_steps(self) -> int:
+        """Every finished trial ran all steps; −1 if none finished."""
+        return self.config.steps if self.has_data else -1
 
     @property
     def recorded_jacobian_steps(self) -> tuple[int, ...]:
-        return tuple(s for s in self.config.jacobian_steps if s <= self.completed_steps)
+        return self.config.jacobian_steps if self.has_data else ()
 
 
 def build_conv_variants() -> dict[str, Variant]:
@@ -162,44 +187,74 @@ def singular_values(J) -> np.ndarray:
     return out.reshape(lead + (min(m, n),))
 
 
+@lru_cache(maxsize=1)
+def _variants() -> dict[str, Variant]:
+    return build_conv_variants()  # built once per process: a worker runs several trials
+
+
+def run_trial(config: ConvConfig, X: np.ndarray, y: np.ndarray, trial: int,
+              on_step: Callable[[str, int], None] | None = None, chunk: int | None = None) -> TrialResult:
+    """Trial ``trial`` of the run: the three variants from its initial weights, trained in lockstep, one BLAS thread.
+
+    A trial depends only on (config, X, y, trial), so trials may run in any order and in any process
+    with the same numbers (tests/verify/test_experiment_conv_cmd.py compares --jobs 1 and 2).
+    """
+    start = time.perf_counter()
+    variants = _variants()
+    params = initial_weights(variants, config.seed, [trial])  # (1, P): one instance
+    S, jsteps = config.steps, config.jacobian_steps
+    r = 10 * X.shape[-1]
+    out = TrialResult(trial, {k: np.empty(S + 1) for k in variants}, {k: np.empty((len(jsteps), r)) for k in variants})
+    out.chunk = chunk or chunk_size(r, 1, X.shape[-1], max(variants["c"].net.widths))
+    with blas_single_thread():
+        for step in range(S + 1):
+            for key, variant in variants.items():
+                loss, grad = finite_loss_and_grad(variant.net, params[key], X, y,
+                                                  f"variant ({key}), trial {trial}")
+                out.losses[key][step] = loss[0]
+                if step in jsteps:
+                    t0 = time.perf_counter()
+                    out.sigmas[key][jsteps.index(step)] = singular_values(
+                        post_stem_jacobian(variant, params[key], X, out.chunk))[0]
+                    out.jacobian_seconds += time.perf_counter() - t0
+                if step < S:
+                    params[key] = params[key] - config.lr * grad
+                if on_step is not None:
+                    on_step(key, step)
+    out.seconds = time.perf_counter() - start
+    return out
+
+
+def collect(config: ConvConfig, trials: list[TrialResult], interrupted: bool = False,
+            seconds: float = 0.0) -> ConvResult:
+    """The finished trials (any order) stacked in trial order into one ConvResult."""
+    trials = sorted(trials, key=lambda t: t.trial)
+    r = 10 * config.n
+    result = ConvResult(config, trials_done=tuple(t.trial for t in trials), interrupted=interrupted,
+                        seconds=seconds, jacobian_seconds=sum(t.jacobian_seconds for t in trials),
+                        chunk=trials[0].chunk if trials else 0)
+    J = len(config.jacobian_steps)
+    for k in VARIANT_KEYS:
+        result.losses[k] = np.array([t.losses[k] for t in trials]).reshape(len(trials), config.steps + 1)
+        result.sigmas[k] = np.array([t.sigmas[k] for t in trials]).reshape(len(trials), J, r)
+    return result
+
+
 def run(config: ConvConfig, X: np.ndarray, y: np.ndarray, on_step: Callable[[str, int], None] | None = None,
         chunk: int | None = None) -> ConvResult:
-    """Train the three variants in lockstep; Ctrl-C returns the completed steps with ``interrupted=True``."""
+    """The trials one after another in this process; Ctrl-C returns the finished ones with ``interrupted=True``.
+
+    (verify experiment … --jobs N runs the same run_trial calls in N worker processes.)
+    """
     start = time.perf_counter()
-    variants = build_conv_variants()
-    params = initial_weights(variants, config.seed, config.trials)
-    T, S = config.trials, config.steps
-    jsteps = config.jacobian_steps
-    r = 10 * X.shape[-1]
-    los = {k: np.full((T, S + 1), np.nan) for k in variants}
-    sig = {k: np.full((T, len(jsteps), r), np.nan) for k in variants}
-    result = ConvResult(config)
-    result.chunk = chunk or chunk_size(r, T, X.shape[-1], max(variants["c"].net.widths))
+    done: list[TrialResult] = []
+    interrupted = False
     try:
-        with blas_single_thread():
-            for step in range(S + 1):
-                for key, variant in variants.items():
-                    loss, grad = finite_loss_and_grad(variant.net, params[key], X, y, f"variant ({key})")
-                    los[key][:, step] = loss
-                    if step in jsteps:
-                        t0 = time.perf_counter()
-                        J = post_stem_jacobian(variant, params[key], X, result.chunk)
-                        sig[key][:, jsteps.index(step)] = singular_values(J)
-                        del J
-                        result.jacobian_seconds += time.perf_counter() - t0
-                    if step < S:
-                        params[key] = params[key] - config.lr * grad
-                    if on_step is not None:
-                        on_step(key, step)
-                result.completed_steps = step
+        for t in range(config.trials):
+            done.append(run_trial(config, X, y, t, on_step, chunk))
     except KeyboardInterrupt:
-        result.interrupted = True
-    done = result.completed_steps + 1
-    nj = len(result.recorded_jacobian_steps)
-    result.losses = {k: v[:, :done] for k, v in los.items()}
-    result.sigmas = {k: v[:, :nj] for k, v in sig.items()}
-    result.seconds = time.perf_counter() - start
-    return result
+        interrupted = True
+    return collect(config, done, interrupted, time.perf_counter() - start)
 
 
 def save_arrays(result: ConvResult, path) -> None:

@@ -86,8 +86,13 @@ def trial_seed(seed: int, trial: int) -> int:
     return int(np.random.SeedSequence([seed, trial]).generate_state(1)[0])
 
 
-def initial_weights(variants: dict[str, Variant], seed: int, trials: int) -> dict[str, np.ndarray]:
-    """p_v of shape (trials, P_v): trial t draws variant (c) with trial_seed(seed, t) and copies it by name."""
+def initial_weights(variants: dict[str, Variant], seed: int, trials) -> dict[str, np.ndarray]:
+    """p_v of shape (T, P_v): trial t draws variant (c) with trial_seed(seed, t) and copies it by name.
+
+    ``trials``: a count T (trials 0 … T−1) or a sequence of trial indices (a subset of a run's trials,
+    with the same weights as in the whole run).
+    """
     full = variants["c"]
-    p_c = np.stack([full.net.init(trial_seed(seed, t)) for t in range(trials)])
+    ids = range(trials) if isinstance(trials, (int, np.integer)) else trials
+    p_c = np.stack([full.net.init(trial_seed(seed, int(t))) for t in ids])
     return {k: (p_c.copy() if k == "c" else share_params(p_c, full.net, v.net)) for k, v in variants.items()}

@@ -2,6 +2,7 @@
 
 import json
 
+import numpy as np
 import pytest
 
 from numerics.experiments import conv_skip
@@ -37,7 +38,7 @@ def test_tiny_conv_run_json_and_files(capsys, tmp_path):
     (["--lr", "nan"], "--lr"), (["--lr", "inf"], "--lr"), (["--lr", "-0.1"], "--lr"),
     (["--jacobian-steps", "0,31"], "beyond --steps 30"), (["--jacobian-steps", "x"], "--jacobian-steps"),
     (["--steps", "5", "--jacobian-steps", "0-9"], "beyond --steps 5"), (["--data", "synthetic"], "--data"),
-    (["--fixed", "pool"], "--fixed"), (["--n", "5000"], "--n"),
+    (["--fixed", "pool"], "--fixed"), (["--n", "5000"], "--n"), (["--jobs", "0"], "--jobs"),
 ])
 def test_bad_conv_input_is_refused_before_any_work(capsys, monkeypatch, extra, needle):
     monkeypatch.setattr(conv_skip, "run", lambda *a, **k: pytest.fail("the experiment ran"))
@@ -51,6 +52,7 @@ def test_bad_conv_input_is_refused_before_any_work(capsys, monkeypatch, extra, n
     (["skip-mechanism", "--arch", "cnn"], "--arch"),
     (["skip-mechanism", "--quick"], "--arch conv only"),
     (["skip-mechanism", "--jacobian-steps", "0"], "--arch conv only"),
+    (["skip-mechanism", "--jobs", "2"], "--arch conv only"),
 ])
 def test_bad_arch_flags_exit_2(capsys, argv, needle):
     code, out, err = run(argv, capsys)
@@ -74,6 +76,64 @@ def test_quick_means_three_trials_and_two_jacobian_steps(capsys, monkeypatch):
         raise KeyboardInterrupt
 
     monkeypatch.setattr(conv_skip, "run", fake_run)
-    code, _, _ = run(["skip-mechanism", "--arch", "conv", "--quick"], capsys)
+    code, _, _ = run(["skip-mechanism", "--arch", "conv", "--quick", "--jobs", "1"], capsys)
     assert code == 130
     assert seen == {"trials": 3, "jsteps": (0, 30), "steps": 30}
+
+
+def test_bad_verify_jobs_is_refused_before_any_work(capsys, monkeypatch):
+    monkeypatch.setattr(conv_skip, "run", lambda *a, **k: pytest.fail("the experiment ran"))
+    monkeypatch.setenv("VERIFY_JOBS", "many")
+    code, out, err = run(["skip-mechanism", "--arch", "conv", "--json"], capsys)
+    assert code == 2 and "VERIFY_JOBS" in out + err
+    assert json.loads(out.splitlines()[0])["verdict"] == "ERROR"
+
+
+def test_worker_processes_give_the_serial_numbers(capsys, tmp_path):
+    """Trials spread over 2 processes (3 trials: one worker runs two) = the serial run, bit for bit."""
+    arrays = {}
+    for jobs in ("1", "2"):
+        code, out, _ = run([*TINY, "--trials", "3", "--json", "--jobs", jobs, "--save", str(tmp_path / jobs)], capsys)
+        (obj,) = [json.loads(line) for line in out.splitlines() if line.strip()]
+        assert code == 0 and obj["jobs"] == int(jobs) and obj["trials_done"] == [0, 1, 2]
+        arrays[jobs] = np.load(tmp_path / jobs / "skip-mechanism-conv.npz")
+    assert sorted(arrays["1"].files) == sorted(arrays["2"].files)
+    for key in arrays["1"].files:
+        np.testing.assert_array_equal(arrays["1"][key], arrays["2"][key], err_msg=key)
+    assert np.all(np.isfinite(arrays["1"]["sigma_c"])) and arrays["1"]["loss_a"].shape == (3, 3)
+
+
+def test_ctrl_c_in_worker_mode_reports_the_finished_trials(capsys, monkeypatch, tmp_path):
+    from verify import parallel
+
+    real = parallel.as_completed
+
+    def interrupt_after_first(futures):
+        for i, future in enumerate(real(futures)):
+            if i == 1:
+                raise KeyboardInterrupt
+            yield future
+
+    monkeypatch.setattr(parallel, "as_completed", interrupt_after_first)
+    code, out, err = run([*TINY, "--trials", "3", "--json", "--jobs", "2", "--save", str(tmp_path)], capsys)
+    assert code == 130 and "Traceback" not in out + err
+    (obj,) = [json.loads(line) for line in out.splitlines() if line.strip()]
+    assert obj["interrupted"] is True and obj["trials"] == 1 and len(obj["trials_done"]) == 1
+    assert obj["dense_analogue"] is None
+    assert "**Interrupted**: 1 of 3 trials finished" in (tmp_path / "skip-mechanism-conv.md").read_text()
+
+
+def test_ctrl_c_in_serial_mode_reports_the_finished_trials(capsys, monkeypatch):
+    real = conv_skip.run_trial
+
+    def interrupt_second(config, X, y, trial, *a, **k):
+        if trial == 1:
+            raise KeyboardInterrupt
+        return real(config, X, y, trial, *a, **k)
+
+    monkeypatch.setattr(conv_skip, "run_trial", interrupt_second)
+    code, out, err = run([*TINY, "--jobs", "1"], capsys)
+    assert code == 130 and "INTERRUPTED" in out and "1 of 2 trials finished (trial 0)" in out
+    assert "Traceback" not in out + err
+    code, out, err = run([*TINY, "--jobs", "1", "--trials", "1", "--seed", "5", "--json"], capsys)
+    assert code == 0  # trial 0 alone is not interrupted

@@ -2,14 +2,15 @@
 
     verify experiment skip-mechanism [--arch dense|conv] [--trials T] [--steps S] [--lr η] [--n N] [--seed S]
                                      [--data synthetic|digits] [--fixed pad|pool]            (dense only)
-                                     [--jacobian-steps 0-9,30] [--quick]                      (conv only)
+                                     [--jacobian-steps 0-9,30] [--quick] [--jobs N]           (conv only)
                                      [--save DIR] [--plot DIR] [--json]
     verify experiment random-matrix  [--size M] [--seed S] [--save DIR] [--plot DIR] [--json]
 
 Exit codes: 0 the experiment ran to the end (whatever it found: a prediction that does not hold is a
-finding, not a failure); 2 bad usage, NaN/inf met (ERROR) or a missing optional extra (matplotlib for --plot,
-scikit-learn for --data digits); 130 interrupted (Ctrl-C: the partial report is printed, and saved
-when --save/--plot were given, marked INTERRUPTED), as for the rest of `verify`.
+finding, not a failure); 1 a worker process of --jobs died twice; 2 bad usage, NaN/inf met (ERROR) or a
+missing optional extra (matplotlib for --plot, scikit-learn for --data digits); 130 interrupted (Ctrl-C: the
+partial report is printed, and saved when --save/--plot were given, marked INTERRUPTED), as for the rest of
+`verify`. The conv run's partial report holds the trials that finished.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import time
 from pathlib import Path
 
 from rich.table import Table
@@ -27,7 +29,9 @@ from numerics.experiments import conv_report, figures, random_matrix, report
 from numerics.experiments import conv_skip
 from numerics.experiments import skip_mechanism as skip
 from numerics.experiments.variants import FIXED_MAPS
+from verify import parallel
 from verify.ui import (
+    EXIT_FAIL,
     EXIT_INTERRUPTED,
     EXIT_OK,
     EXIT_USAGE,
@@ -75,6 +79,9 @@ def build_parser() -> tuple[ArgumentParser, dict[str, ArgumentParser]]:
                          "(default 0-9 and the last step)")
     sm.add_argument("--quick", action="store_true",
                     help=f"conv: {conv_skip.QUICK_TRIALS} trials, Jacobians at step 0 and the last step only")
+    sm.add_argument("--jobs", type=positive_int, metavar="N",
+                    help="conv: worker processes, each running whole trials with one BLAS thread (default "
+                         "$VERIFY_JOBS, else the number of cores; 1 = in this process); same numbers for every N")
     rm = sub.add_parser("random-matrix", help="singular values of A versus I + A")
     rm.add_argument("--size", type=positive_int, default=random_matrix.DEFAULT_SIZE, help="m (default 500)")
     rm.add_argument("--seed", type=seed_int, default=0, help="seed of A (default 0)")
@@ -169,9 +176,10 @@ def run_random_matrix(args, ui: UI, save: Path | None, plot: Path | None) -> int
 def _conv_config(args, argv: list[str]) -> conv_skip.ConvConfig | None:
     """The conv run's settings, or None for --arch dense; UsageError for flags of the other architecture."""
     if args.arch == "dense":
-        for flag in ("--jacobian-steps", "--quick"):
+        for flag in ("--jacobian-steps", "--quick", "--jobs"):
             if any(a == flag or a.startswith(flag + "=") for a in argv):
-                raise UsageError(f"{flag} applies to --arch conv only (the dense analogue records every step)")
+                raise UsageError(f"{flag} applies to --arch conv only (the dense analogue is cheap: its trials "
+                                 "run at once in this process)")
         return None
     for flag in ("--data", "--fixed"):
         if any(a == flag or a.startswith(flag + "=") for a in argv):
@@ -192,8 +200,30 @@ def _conv_config(args, argv: list[str]) -> conv_skip.ConvConfig | None:
     if jsteps and jsteps[-1] > args.steps:
         raise UsageError(f"--jacobian-steps: step {jsteps[-1]} is beyond --steps {args.steps}; "
                          f"use steps 0…{args.steps} or raise --steps")
+    args.jobs = args.jobs or parallel.default_jobs()  # a bad $VERIFY_JOBS is a usage error here, before any work
     return conv_skip.ConvConfig(n=args.n, trials=trials, steps=args.steps, lr=args.lr, seed=args.seed,
                                 jacobian_steps=jsteps)
+
+
+def run_conv_trials(config: conv_skip.ConvConfig, X, y, workers: int, advance) -> conv_skip.ConvResult:
+    """conv_skip.run, with the trials spread over ``workers`` processes (verify.parallel.map_local).
+
+    Each trial is conv_skip.run_trial with the arguments the serial run gives it, so the numbers are the
+    same; Ctrl-C stops the workers and returns the trials that finished, ``interrupted=True``.
+    """
+    start = time.perf_counter()
+    done: list[conv_skip.TrialResult] = []
+    interrupted = False
+
+    def finished(_i, trial):
+        done.append(trial)
+        advance()
+
+    try:
+        parallel.map_local(conv_skip.run_trial, [(config, X, y, t) for t in range(config.trials)], workers, finished)
+    except KeyboardInterrupt:
+        interrupted = True
+    return conv_skip.collect(config, done, interrupted, time.perf_counter() - start)
 
 
 def run_conv(args, config: conv_skip.ConvConfig, ui: UI, save: Path | None, plot: Path | None) -> int:
@@ -202,12 +232,21 @@ def run_conv(args, config: conv_skip.ConvConfig, ui: UI, save: Path | None, plot
         X64, _ = datasets.load("digits", config.n, config.seed)
     except ValueError as exc:
         raise UsageError(f"--n {config.n}: {exc}") from None
+    workers = min(args.jobs, config.trials)
     with ui.progress() as progress:
-        task = progress.add_task(f"conv skip-mechanism, {config.trials} trial(s) at once, "
-                                 f"{len(config.jacobian_steps)} Jacobian step(s)", total=3 * (config.steps + 1))
-        result = conv_skip.run(config, X, y, on_step=lambda v, s: progress.advance(task))
+        what = f"conv skip-mechanism, {len(config.jacobian_steps)} Jacobian step(s), {config.trials} trial(s)"
+        try:
+            if workers == 1:
+                task = progress.add_task(what + " one after another", total=3 * (config.steps + 1) * config.trials)
+                result = conv_skip.run(config, X, y, on_step=lambda v, s: progress.advance(task))
+            else:
+                task = progress.add_task(what + f" in {workers} worker processes", total=config.trials)
+                result = run_conv_trials(config, X, y, workers, lambda: progress.advance(task))
+        except RuntimeError as exc:  # a worker died twice (e.g. killed for memory)
+            ui.error(str(exc), kind="worker-died")
+            return EXIT_FAIL
     if not result.has_data:
-        ui.error("interrupted before step 0 was recorded: no partial report", kind="interrupted")
+        ui.error("interrupted before the first trial finished: no partial report", kind="interrupted")
         return EXIT_INTERRUPTED
     jsteps = result.recorded_jacobian_steps
     summary = conv_report.summarise(result.losses, result.sigmas, jsteps)
@@ -218,6 +257,7 @@ def run_conv(args, config: conv_skip.ConvConfig, ui: UI, save: Path | None, plot
         dense = {"n": config.n, "wins": conv_report.compare_losses(conv_skip.dense_comparison(dense_cfg, X64, y))}
     summary.update({"experiment": "skip-mechanism", "arch": "conv", "config": config.to_json(),
                     "interrupted": result.interrupted, "completed_steps": result.completed_steps,
+                    "trials_done": list(result.trials_done), "jobs": workers,
                     "seconds": round(result.seconds, 2), "jacobian_seconds": round(result.jacobian_seconds, 2),
                     "jacobian_chunk": result.chunk, "dense_analogue": dense,
                     "finding": conv_report.finding(summary, dense)})
@@ -227,7 +267,7 @@ def run_conv(args, config: conv_skip.ConvConfig, ui: UI, save: Path | None, plot
                                                                   ensure_ascii=False) + "\n")
         head = f"Produced by `{_conv_command_line(args, config)}` ({summary['seconds']} s).\n\n"
         if result.interrupted:
-            head += f"**Interrupted**: steps 0–{result.completed_steps} only.\n\n"
+            head += f"**Interrupted**: {_trials_done_text(result)}.\n\n"
         (save / "skip-mechanism-conv.md").write_text(head + conv_report.markdown(summary, dense))
         conv_skip.save_arrays(result, save / "skip-mechanism-conv.npz")
         files += [str(save / f"skip-mechanism-conv.{e}") for e in ("json", "md", "npz")]
@@ -243,6 +283,12 @@ def run_conv(args, config: conv_skip.ConvConfig, ui: UI, save: Path | None, plot
     ui.emit(summary)
     _print_conv_report(ui, summary, result, (sig_window, steps_label) if window else None, files)
     return EXIT_INTERRUPTED if result.interrupted else EXIT_OK
+
+
+def _trials_done_text(result) -> str:
+    done = result.trials_done
+    return f"{len(done)} of {result.config.trials} trials finished (trial{'s' if len(done) != 1 else ''} " \
+           f"{', '.join(map(str, done))})"
 
 
 def _conv_command_line(args, config) -> str:
@@ -265,10 +311,10 @@ def _print_conv_report(ui: UI, summary: dict, result, sig_window, files: list[st
     c = summary["config"]
     ui.print(f"[bold]R8 skip-mechanism, the authors' conv net[/bold] — {c['n']} digits (28×28), lr {c['lr']}, "
              f"seed {c['seed']}, {summary['trials']} trial(s), steps 0–{summary['steps']}, Jacobians at steps "
-             f"{summary['jacobian_steps']}, {summary['seconds']} s ({summary['jacobian_seconds']} s in Jacobians)")
+             f"{summary['jacobian_steps']}, {summary['seconds']} s wall with {summary['jobs']} process(es) "
+             f"(the trials spent {summary['jacobian_seconds']} s in Jacobians)")
     if result.interrupted:
-        ui.print(f"[bold yellow]INTERRUPTED[/bold yellow]: partial report, steps 0–{summary['completed_steps']} "
-                 f"of {c['steps']}")
+        ui.print(f"[bold yellow]INTERRUPTED[/bold yellow]: partial report, {_trials_done_text(result)}")
     ui.print(Text(conv_report.markdown(summary, summary.get("dense_analogue"))))
     if sig_window is not None:
         ui.print(figures.skip_histogram_table(*sig_window))
