@@ -50,6 +50,7 @@ the derivation, `verify <id>` for one result's report. Each numeric check carrie
 
 
 def _module_path(obj) -> str:
+    obj = getattr(obj, "func", obj)  # functools.partial: the wrapped function's module
     module = getattr(obj, "__module__", None) or ""
     return module.replace(".", "/") + ".py" if module else "?"
 
@@ -92,7 +93,8 @@ def render() -> str:
         controls = [c for c in entry.checks if c.expect == "refuted"]
         check_text = "<br>".join(f"`{c.id}` ({_declared(c)})" for c in checks) or "not yet"
         if checks:
-            check_text += f"<br>({_module_path(checks[0].evaluate)})"
+            paths = dict.fromkeys(_module_path(c.evaluate) for c in checks)  # in order, each once
+            check_text += f"<br>({', '.join(paths)})"
         if entry.id in EXTRA_COVERAGE:
             check_text += f"<br>{EXTRA_COVERAGE[entry.id]}"
         control_text = "<br>".join(f"`{c.id}` (drops: {c.control_of or '?'})" for c in controls) or "—"
