@@ -33,7 +33,10 @@ DEFAULTS = {"n": 32, "trials": 10, "steps": 30, "lr": 0.1, "seed": 0}
 QUICK_TRIALS = 3
 LOSS_STEPS = (10, 20, 30)
 SIGMA_WINDOW = 10  # steps 0–9, as in the authors' histograms
-JACOBIAN_MEMORY = 1 << 28  # bytes for the intermediates of one chunk of backward passes (J itself is extra)
+# bytes for the intermediates of one chunk of backward passes (J itself is extra): 32 MiB, ~13 cotangents of
+# one trial, so that a chunk's arrays (~3 MB each) stay in cache — 8 to 16 rows were ~20 % faster than 111
+# (256 MiB) in bench/conv_skip.py; below 8 the per-chunk Python overhead shows
+JACOBIAN_MEMORY = 1 << 25
 # Gram eigenvalues λ = σ² are accurate to ~r·eps·σ_max²; a spectrum whose σ_min/σ_max falls below this is
 # recomputed from a QR factorisation (backward stable) so that small singular values are never round-off.
 GRAM_MIN_RATIO = 1e-3

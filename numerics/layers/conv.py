@@ -106,6 +106,12 @@ class Conv2d(_ImageLayer):
         # the backward pass by a second im2col copies C_out·k²·H·W values per sample, col2im writes
         # C_in·k²·H'·W' (then adds them in k² strided passes, which are slower per value)
         self.transpose_by_im2col = c_out * H * W <= c_in * out_hw[0] * out_hw[1]
+        # stride 1: the row-Toeplitz product costs 2·H·(C_in·W)·(k·C_out·(W + 2p')) flops per sample, col2im
+        # about 150 flops' time per value it writes (timed on the R8 shapes, 13 cotangents at once: the 5→5
+        # 5×5 convolutions are ~5× faster by rows, the 20→20 3×3 one 1.6× faster by col2im)
+        p_rows = k - 1 - p
+        rows_flops = 2 * H * c_in * W * k * c_out * (out_hw[1] + 2 * p_rows)
+        self.transpose_by_rows = s == 1 and p_rows >= 0 and rows_flops < 150 * c_in * k * k * out_hw[0] * out_hw[1]
 
     def __repr__(self):
         extra = "" if self.bias else ", bias=False"
@@ -149,7 +155,7 @@ class Conv2d(_ImageLayer):
 
     def _input_cotangent(self, params, Gm, N):
         """dx from Gm (*, C_out, H'·W'·N), by whichever of the equivalent methods moves less data."""
-        if self.stride == 1 and self.padding <= self.k - 1 and Gm.ndim - 2 >= params["W"].ndim - 4:
+        if self.transpose_by_rows and Gm.ndim - 2 >= params["W"].ndim - 4:
             return self._input_cotangent_rows(params, Gm, N)  # the fastest of the three on the experiment's shapes; all three agree in the tests
         if self.transpose_by_im2col:
             return self._input_cotangent_im2col(params, Gm, N)
@@ -327,6 +333,25 @@ class BatchNorm2d(_ImageLayer):
     def vjp(self, params, cache, G):
         dH, grads = self._bn.vjp(params, cache, self._channels(G))
         return dH.reshape(dH.shape[:-2] + G.shape[-2:]), grads
+
+    def vjp_input(self, params, cache, G):
+        """dh = (g − mean(g) − x̂·mean(g x̂))/s per channel, as BatchNorm.vjp, with fewer passes over G.
+
+        The R8 Jacobian sends hundreds of cotangents (a leading axis of G) through here: the inner products
+        mean(g x̂) are matrix products (no G-sized product array) and the result is built in place, so G
+        is read about three times instead of seven. Same value to round-off (tests/numerics/test_layers_conv.py).
+        """
+        xhat, s = cache
+        if self.affine or G.dtype == object or xhat.dtype == object:
+            return self.vjp(params, cache, G)[0]
+        g = self._channels(G)  # (..., C, H·W·N), a view
+        M = g.shape[-1]
+        mean_g = np.sum(g, axis=-1, keepdims=True) / M
+        mean_gx = np.matmul(g[..., None, :], xhat[..., :, None])[..., 0] / M  # per channel ⟨g, x̂⟩: (..., C, 1)
+        out = g - mean_g
+        out -= xhat * mean_gx
+        out /= s
+        return out.reshape(G.shape)
 
 
 class ChannelPad(_ImageLayer):
