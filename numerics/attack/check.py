@@ -139,6 +139,8 @@ class NumericCheck:
                  cases are expensive, e.g. 200-step training runs; never fewer than 4 examples).
     worst_case:  what is known of sup lhs/rhs (WorstCase: tight, known, identity or loose); required for
                  every registered check that must hold (None: undeclared, e.g. a user lemma).
+    wide_cases:  optional zero-argument factory of a wider strategy (larger widths, depths) that the
+                 thorough profile draws from instead of ``cases``, so that the default profile stays fast.
     """
 
     id: str
@@ -158,6 +160,7 @@ class NumericCheck:
     reproduce_as: str | None = None
     worst_case: WorstCase | None = None
     examples_scale: float = 1.0
+    wide_cases: Callable[[], Any] | None = None
 
     def __post_init__(self) -> None:
         if self.relation not in ("le", "eq"):

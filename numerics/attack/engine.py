@@ -68,12 +68,14 @@ INCONSISTENT = "not precision-consistent (50 digits disagree with float64 beyond
 
 @dataclass(frozen=True)
 class Profile:
-    """How hard to attack: hypothesis examples × instances per example; fewer valid ones → GAVE UP."""
+    """How hard to attack: hypothesis examples × instances per example; fewer valid ones → GAVE UP.
+    ``wide``: draw from a check's ``wide_cases`` (larger sizes) where it has them."""
 
     name: str
     max_examples: int
     instances: int
     min_valid: int
+    wide: bool = False
 
     @property
     def budget(self) -> int:
@@ -83,7 +85,7 @@ class Profile:
 PROFILES: dict[str, Profile] = {
     "ci": Profile("ci", max_examples=15, instances=32, min_valid=64),
     "quick": Profile("quick", max_examples=40, instances=64, min_valid=128),
-    "thorough": Profile("thorough", max_examples=400, instances=256, min_valid=2048),
+    "thorough": Profile("thorough", max_examples=400, instances=256, min_valid=2048, wide=True),
 }
 DEFAULT_PROFILE = "quick"
 
@@ -373,10 +375,12 @@ def run_check(
     if not (bound_scale > 0 and np.isfinite(bound_scale)):
         raise ValueError(f"bound_scale must be a finite number > 0, got {bound_scale!r}")
     attack = _Attack(check, prof, bound_scale, progress)
+    wide = getattr(check, "wide_cases", None)
+    strategy = wide() if prof.wide and wide is not None else check.cases()
 
     @hypothesis_seed(seed)
     @_hypothesis_settings(prof, getattr(check, "examples_scale", 1.0))
-    @given(case=check.cases())
+    @given(case=strategy)
     def search(case):
         attack.examine(case)
 

@@ -12,14 +12,16 @@ docs/theory.md#r3. With J_l = (D_H f_L ⋯ D_H f_{l+1}) D_{p_l} f_l, K = Σ_l J_
   λ_min(K) = σ_min(D_pF)² from the SVD of net.param_jacobian (relatively accurate even when tiny). V and X at scales 10^[−3, 3], α ∈ 10^[−6, 0]
   (c < 1 is NOT needed for R3). The slack is lhs/rhs (the engine's worst ratio); it → 1 as α → 0,
   where K ≈ J_1J_1ᵀ and the bound is σ_N(X)², the exact λ_min of J_1J_1ᵀ.
+  Sizes: d ≤ 5, N, K, m ≤ 3, 1–2 layers in the default profile; the thorough profile draws ``wide_cases``
+  (WIDE_SIZES: up to 4 layers, m ≤ 8, K ≤ 5, N ≤ 6, d ≤ 9).
 * kernel-layerwise/no-skip-control (expect refuted)  μ₀ = σ_N(X)²Π_k(1 − c_k)² ≤ B(p) for the CHAIN
   net chain_ce_net (identity shortcuts DROPPED, c_k < 1): BN_ε annihilates each feature's constant
   direction, so σ_min(D_H g_k) = 0 and every term before the last block vanishes — the skip-based
   floor of R4/R7 collapses.
 
 Normalisation: both sides ÷ λ_max(K) (does not change lhs/rhs; makes ATOL a round-off level relative
-to ‖K‖). Tolerances: RTOL = 1e-9; ATOL = 1e-12 (squared singular values of ≤ 12-row Jacobians carry an
-absolute error ≲ 2·12·eps·σ·σ_max ≤ 1e-14·λ_max; the layer Jacobians' round-off ≲ 100·eps).
+to ‖K‖). Tolerances: RTOL = 1e-9; ATOL = 1e-12 (squared singular values of ≤ 30-row Jacobians carry an
+absolute error ≲ 2·30·eps·σ·σ_max ≤ 1.4e-14·λ_max; the layer Jacobians' round-off ≲ 100·eps).
 """
 
 from __future__ import annotations
@@ -50,10 +52,15 @@ ATOL = 1e-12
 FAMILIES = ("residual", "dense")
 
 
-def bound_cases():
+SIZES = {"N": 3, "extra_d": 2, "K": 3, "width": 3, "depth": 2}  # upper ends of the default profile's sizes
+WIDE_SIZES = {"N": 6, "extra_d": 3, "K": 5, "width": 8, "depth": 4}  # the thorough profile's (wide_cases)
+
+
+def bound_cases(sizes=None):
+    z = sizes or SIZES
     return st.fixed_dictionaries({
-        "family": st.sampled_from(FAMILIES), "N": st.integers(1, 3), "extra_d": st.integers(0, 2),
-        "K": st.integers(1, 3), "width": st.integers(1, 3), "depth": st.integers(1, 2),
+        "family": st.sampled_from(FAMILIES), "N": st.integers(1, z["N"]), "extra_d": st.integers(0, z["extra_d"]),
+        "K": st.integers(1, z["K"]), "width": st.integers(1, z["width"]), "depth": st.integers(1, z["depth"]),
         "activation": st.sampled_from(ACTIVATIONS), "log10_alpha": st.floats(-6.0, 0.0),
         "log10_eps": st.floats(-2.0, 1.0), "log10_scale_p": log10_scales(-3.0, 3.0),
         "log10_scale_X": log10_scales(-3.0, 3.0), "seed": SEEDS,
@@ -177,8 +184,10 @@ CHECKS = [
         result_id=RESULT, title="λ_min(K) ≥ Σ_l σ_min(D_{p_l}f_l)² Π_{k>l} σ_min(D_H f_k)²",
         statement="Σ_l σ_min(D_{p_l} f_l)² Π_{k>l} σ_min(D_H f_k)² ≤ λ_min(K(p))   (both sides ÷ λ_max(K))",
         relation="le", cases=bound_cases, evaluate=_bound, evaluate_mp=_bound_mp,
+        wide_cases=lambda: bound_cases(WIDE_SIZES),
         hypotheses=("F: residual_ce_net (N ≤ d, 1–2 blocks, α ∈ [1e−6, 1], ε ∈ [1e−2, 10]) or a Dense/σ chain",
                     "d ≤ 5, N ≤ 3, K ≤ 3, m ≤ 3; parameters ×10^[−3, 3], X ×10^[−3, 3]",
+                    "thorough profile: up to 4 blocks/layers, d ≤ 9, N ≤ 6, K ≤ 5, m ≤ 8",
                     "σ ∈ {tanh, softplus, gelu, sigmoid}"),
         rtol=RTOL, atol=ATOL,
         description="All factors exact: SVDs of each layer's parameter and input Jacobian "

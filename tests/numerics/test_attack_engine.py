@@ -217,6 +217,17 @@ def test_ratios_handle_nonpositive_rhs():
     assert ratios(np.array([1.0]), np.array([-2.0]), "le")[0] > 1  # 1 ≤ −2 fails: ratio above 1
 
 
+def test_wide_cases_are_drawn_in_the_thorough_profile_only():
+    """A check's wide_cases (larger sizes) replace its cases in the thorough profile; other profiles keep cases."""
+    narrow = lambda: st.fixed_dictionaries({"hi": st.floats(0.1, 0.5), "seed": st.integers(0, 2**32 - 1)})  # noqa: E731
+    wide = lambda: st.fixed_dictionaries({"hi": st.floats(0.9, 1.0), "seed": st.integers(0, 2**32 - 1)})  # noqa: E731
+    check = toy(cases=narrow, wide_cases=wide)
+    assert run_check(check, seed=0, profile=CI).worst_ratio <= 0.5
+    assert run_check(check, seed=0, profile="quick").worst_ratio <= 0.5
+    assert PROFILES["thorough"].wide and not PROFILES["quick"].wide
+    assert run_check(check, seed=0, profile="thorough").worst_ratio > 0.9
+
+
 def test_profiles_thorough_is_at_least_ten_times_quick():
     assert PROFILES["thorough"].budget >= 10 * PROFILES["quick"].budget
     with pytest.raises(ValueError, match="unknown profile"):

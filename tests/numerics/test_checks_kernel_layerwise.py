@@ -25,3 +25,29 @@ def test_bound_is_positive_and_tends_to_one_as_alpha_vanishes():
     assert np.all(b.lhs > 0) and np.all(b.lhs <= b.rhs * (1 + kl.RTOL))
     tiny = CHECK["bound"].evaluate(dict(CASE, log10_alpha=-6.0), 16)
     np.testing.assert_allclose(tiny.lhs / tiny.rhs, 1.0, atol=1e-4)
+
+
+def test_wide_cases_reach_larger_widths_and_depths_and_the_bound_holds_there():
+    """The thorough profile's strategy (wide_cases) draws up to 4 layers, m ≤ 8, K ≤ 5, N ≤ 6; the default stays small."""
+    from check_assertions import some_case
+    from hypothesis import given, settings
+
+    check = CHECK["bound"]
+    assert max(some_case(check, k)["width"] for k in range(1, 30)) <= kl.SIZES["width"]
+    seen = []
+
+    @settings(max_examples=60, database=None, derandomize=True, deadline=None)
+    @given(check.wide_cases())
+    def grab(case):
+        seen.append(case)
+
+    grab()
+    assert max(c["width"] for c in seen) > kl.SIZES["width"] and max(c["depth"] for c in seen) > kl.SIZES["depth"]
+    for family in ("residual", "dense"):
+        case = dict(CASE, family=family, N=5, extra_d=2, K=4, width=7, depth=4)
+        b = check.evaluate(case, 8)
+        assert np.all(b.lhs <= b.rhs * (1 + kl.RTOL) + kl.ATOL)
+        if family == "residual":  # N ≤ d: the first-layer term σ_N(X)²Π σ_min(D_H R_k)² is positive
+            assert np.all(b.lhs > 0)
+    assert_mp_agrees(check, dict(CASE, N=3, extra_d=1, K=3, width=5, depth=3), n=2, atol=kl.ATOL)
+
