@@ -244,11 +244,12 @@ def _init_worker() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle: it stops us
 
 
-def _local_pool(workers: int) -> ProcessPoolExecutor:
+def _local_pool(workers: int, preload: tuple[str, ...] = ("verify._forkserver_preload",)) -> ProcessPoolExecutor:
+    """``preload``: modules the fork server imports once (if this process has not started one already)."""
     methods = multiprocessing.get_all_start_methods()
     ctx = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
     if ctx.get_start_method() == "forkserver":
-        ctx.set_forkserver_preload(["verify._forkserver_preload"])
+        ctx.set_forkserver_preload(list(preload))
     return ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_worker)
 
 
@@ -305,7 +306,7 @@ def map_local(fn: Callable, calls: list[tuple], workers: int, done: Callable[[in
     """
     pending, attempts = list(range(len(calls))), [0] * len(calls)
     while pending:
-        pool = _local_pool(min(workers, len(pending)))
+        pool = _local_pool(min(workers, len(pending)), preload=(fn.__module__,))  # not the whole registry
         retry: list[int] = []
         try:
             futures = {pool.submit(fn, *calls[i]): i for i in pending}

@@ -91,7 +91,7 @@ class ConvConfig:
 
 @dataclass
 class TrialResult:
-    """One trial: ``losses[v]`` (S+1,), ``sigmas[v]`` (J', 320) for every Jacobian step, descending."""
+    """One trial (or some of its variants): ``losses[v]`` (S+1,), ``sigmas[v]`` (J, 320) per Jacobian step, descending."""
 
     trial: int
     losses: dict[str, np.ndarray]
@@ -196,19 +196,23 @@ def _variants() -> dict[str, Variant]:
 
 
 def run_trial(config: ConvConfig, X: np.ndarray, y: np.ndarray, trial: int,
-              on_step: Callable[[str, int], None] | None = None, chunk: int | None = None) -> TrialResult:
-    """Trial ``trial`` of the run: the three variants from its initial weights, trained in lockstep, one BLAS thread.
+              on_step: Callable[[str, int], None] | None = None, chunk: int | None = None,
+              keys: tuple[str, ...] = VARIANT_KEYS) -> TrialResult:
+    """Trial ``trial`` of the run: the variants ``keys`` from its initial weights, trained in lockstep, one BLAS thread.
 
-    A trial depends only on (config, X, y, trial), so trials may run in any order and in any process
-    with the same numbers (tests/verify/test_experiment_conv_cmd.py compares --jobs 1 and 2).
+    The variants of a trial share only their initial weights, so a trial, or one variant of it, depends only
+    on (config, X, y, trial, key): the parts may run in any order and in any process with the same numbers
+    (tests/verify/test_experiment_conv_cmd.py compares --jobs 1 and 2).
     """
     start = time.perf_counter()
     variants = _variants()
     params = initial_weights(variants, config.seed, [trial])  # (1, P): one instance
     S, jsteps = config.steps, config.jacobian_steps
     r = 10 * X.shape[-1]
-    out = TrialResult(trial, {k: np.empty(S + 1) for k in variants}, {k: np.empty((len(jsteps), r)) for k in variants})
-    out.chunk = chunk or chunk_size(r, 1, X.shape[-1], max(variants["c"].net.widths))
+    chunk = chunk or chunk_size(r, 1, X.shape[-1], max(variants["c"].net.widths))
+    variants = {k: variants[k] for k in keys}
+    out = TrialResult(trial, {k: np.empty(S + 1) for k in variants}, {k: np.empty((len(jsteps), r)) for k in variants},
+                      chunk=chunk)
     with blas_single_thread():
         for step in range(S + 1):
             for key, variant in variants.items():
@@ -228,10 +232,18 @@ def run_trial(config: ConvConfig, X: np.ndarray, y: np.ndarray, trial: int,
     return out
 
 
-def collect(config: ConvConfig, trials: list[TrialResult], interrupted: bool = False,
+def collect(config: ConvConfig, parts: list[TrialResult], interrupted: bool = False,
             seconds: float = 0.0) -> ConvResult:
-    """The finished trials (any order) stacked in trial order into one ConvResult."""
-    trials = sorted(trials, key=lambda t: t.trial)
+    """The finished trials stacked in trial order into one ConvResult: ``parts`` (any order) are whole trials
+    or single variants of them; a trial counts once all its variants are there."""
+    merged: dict[int, TrialResult] = {}
+    for part in parts:
+        t = merged.setdefault(part.trial, TrialResult(part.trial, {}, {}, chunk=part.chunk))
+        t.losses.update(part.losses)
+        t.sigmas.update(part.sigmas)
+        t.seconds += part.seconds
+        t.jacobian_seconds += part.jacobian_seconds
+    trials = [merged[i] for i in sorted(merged) if all(k in merged[i].losses for k in VARIANT_KEYS)]
     r = 10 * config.n
     result = ConvResult(config, trials_done=tuple(t.trial for t in trials), interrupted=interrupted,
                         seconds=seconds, jacobian_seconds=sum(t.jacobian_seconds for t in trials),

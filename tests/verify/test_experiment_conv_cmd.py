@@ -90,7 +90,7 @@ def test_bad_verify_jobs_is_refused_before_any_work(capsys, monkeypatch):
 
 
 def test_worker_processes_give_the_serial_numbers(capsys, tmp_path):
-    """Trials spread over 2 processes (3 trials: one worker runs two) = the serial run, bit for bit."""
+    """Trials' variants spread over 2 processes (9 tasks) = the serial run (lockstep in one process), bit for bit."""
     arrays = {}
     for jobs in ("1", "2"):
         code, out, _ = run([*TINY, "--trials", "3", "--json", "--jobs", jobs, "--save", str(tmp_path / jobs)], capsys)
@@ -108,19 +108,35 @@ def test_ctrl_c_in_worker_mode_reports_the_finished_trials(capsys, monkeypatch, 
 
     real = parallel.as_completed
 
-    def interrupt_after_first(futures):
-        for i, future in enumerate(real(futures)):
-            if i == 1:
-                raise KeyboardInterrupt
-            yield future
+    def only_trial_one_then_ctrl_c(futures):
+        """Tasks are (trial, variant) in order: hand back trial 1's three variants (and one of trial 0), then Ctrl-C."""
+        finished = list(real(futures))
+        yield from (f for f in finished if futures[f] in (0, 3, 4, 5))
+        raise KeyboardInterrupt
 
-    monkeypatch.setattr(parallel, "as_completed", interrupt_after_first)
+    monkeypatch.setattr(parallel, "as_completed", only_trial_one_then_ctrl_c)
     code, out, err = run([*TINY, "--trials", "3", "--json", "--jobs", "2", "--save", str(tmp_path)], capsys)
     assert code == 130 and "Traceback" not in out + err
     (obj,) = [json.loads(line) for line in out.splitlines() if line.strip()]
-    assert obj["interrupted"] is True and obj["trials"] == 1 and len(obj["trials_done"]) == 1
+    assert obj["interrupted"] is True and obj["trials"] == 1 and obj["trials_done"] == [1]
     assert obj["dense_analogue"] is None
-    assert "**Interrupted**: 1 of 3 trials finished" in (tmp_path / "skip-mechanism-conv.md").read_text()
+    assert "**Interrupted**: 1 of 3 trials finished (trial 1)" in (tmp_path / "skip-mechanism-conv.md").read_text()
+
+
+def test_ctrl_c_before_a_whole_trial_finished_exits_130_without_a_report(capsys, monkeypatch):
+    from verify import parallel
+
+    real = parallel.as_completed
+
+    def ctrl_c_after_one_variant(futures):
+        yield next(iter(real(futures)))
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(parallel, "as_completed", ctrl_c_after_one_variant)
+    code, out, err = run([*TINY, "--json", "--jobs", "2"], capsys)
+    assert code == 130 and "Traceback" not in out + err
+    (obj,) = [json.loads(line) for line in out.splitlines() if line.strip()]
+    assert obj["error"] == "interrupted" and "before the first trial finished" in obj["message"]
 
 
 def test_ctrl_c_in_serial_mode_reports_the_finished_trials(capsys, monkeypatch):

@@ -206,10 +206,11 @@ def _conv_config(args, argv: list[str]) -> conv_skip.ConvConfig | None:
 
 
 def run_conv_trials(config: conv_skip.ConvConfig, X, y, workers: int, advance) -> conv_skip.ConvResult:
-    """conv_skip.run, with the trials spread over ``workers`` processes (verify.parallel.map_local).
+    """conv_skip.run, with the trials' variants spread over ``workers`` processes (verify.parallel.map_local).
 
-    Each trial is conv_skip.run_trial with the arguments the serial run gives it, so the numbers are the
-    same; Ctrl-C stops the workers and returns the trials that finished, ``interrupted=True``.
+    One task per (trial, variant) — 3·T tasks balance 2 workers better than T (--quick: 3 trials) — each
+    conv_skip.run_trial restricted to that variant, so the numbers are the serial run's. Ctrl-C stops the
+    workers and returns the trials whose three variants finished, ``interrupted=True``.
     """
     start = time.perf_counter()
     done: list[conv_skip.TrialResult] = []
@@ -220,7 +221,8 @@ def run_conv_trials(config: conv_skip.ConvConfig, X, y, workers: int, advance) -
         advance()
 
     try:
-        parallel.map_local(conv_skip.run_trial, [(config, X, y, t) for t in range(config.trials)], workers, finished)
+        calls = [(config, X, y, t, None, None, (k,)) for t in range(config.trials) for k in conv_skip.VARIANT_KEYS]
+        parallel.map_local(conv_skip.run_trial, calls, workers, finished)
     except KeyboardInterrupt:
         interrupted = True
     return conv_skip.collect(config, done, interrupted, time.perf_counter() - start)
@@ -232,7 +234,7 @@ def run_conv(args, config: conv_skip.ConvConfig, ui: UI, save: Path | None, plot
         X64, _ = datasets.load("digits", config.n, config.seed)
     except ValueError as exc:
         raise UsageError(f"--n {config.n}: {exc}") from None
-    workers = min(args.jobs, config.trials)
+    workers = min(args.jobs, 3 * config.trials)  # one task per trial and variant
     with ui.progress() as progress:
         what = f"conv skip-mechanism, {len(config.jacobian_steps)} Jacobian step(s), {config.trials} trial(s)"
         try:
@@ -240,7 +242,8 @@ def run_conv(args, config: conv_skip.ConvConfig, ui: UI, save: Path | None, plot
                 task = progress.add_task(what + " one after another", total=3 * (config.steps + 1) * config.trials)
                 result = conv_skip.run(config, X, y, on_step=lambda v, s: progress.advance(task))
             else:
-                task = progress.add_task(what + f" in {workers} worker processes", total=config.trials)
+                task = progress.add_task(what + f" in {workers} worker processes (a task per trial and variant)",
+                                         total=3 * config.trials)
                 result = run_conv_trials(config, X, y, workers, lambda: progress.advance(task))
         except RuntimeError as exc:  # a worker died twice (e.g. killed for memory)
             ui.error(str(exc), kind="worker-died")
