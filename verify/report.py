@@ -333,6 +333,10 @@ def check_text(r: CheckReport, teeth: TeethReport | None = None) -> list[Text]:
         lines.append(Text(f"    {r.message}"))
     if r.looseness and r.verdict == PASS:
         lines.append(Text(f"    {r.looseness}", style=STYLES["loose"]))
+        wc = r.worst_case or {}
+        if wc.get("kind") == "loose" and teeth is None:  # the teeth line already carries the declaration
+            lines.append(Text(f"    declared loose, measured worst ratio {wc['measured_factor']:.3g}: {wc['note']}",
+                              style=STYLES["loose"]))
     if teeth is not None:
         lines.append(_line("    teeth: ", styled(teeth.verdict), f" — {teeth.message}"))
     if r.counterexample is not None:

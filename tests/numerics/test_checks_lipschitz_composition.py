@@ -35,7 +35,8 @@ BRANCH_WITNESS = ({"seed": 0, "N": 2, "extra_d": 0, "K": 2, "m": 2, "blocks": 1,
 
 def test_branch_regime_is_all_branch_term():
     """In loss-hessian-beta-branch's domain β's linear term ‖X‖²Π(1 + c_k)²/(2N) is < 1 % of β, so a ratio r
-    there says the branch terms are at most 1/r loose (measured at the domain's corners: c = 0.99, ε = r = ‖X‖ = 0.1)."""
+    there says the branch terms are at most 1/r loose (measured at the domain's corners: c = 0.99,
+    ε = r = ‖X‖ = 0.1)."""
     from numerics.checks import get_check
 
     check = get_check("lipschitz-composition/loss-hessian-beta-branch")

@@ -54,6 +54,14 @@ def test_single_check_id(capsys, fake_registry):
     assert "seed 4" in out
 
 
+def test_a_loose_check_states_its_declared_factor_and_reason(capsys):
+    """Beside the run's own worst ratio, the report prints what the check declares: the measured factor and why."""
+    code, out, _ = run(capsys, "ce-global-convergence/block-dw2", *CI)
+    assert code == EXIT_OK
+    assert "would not be detected" in out
+    assert "declared loose, measured worst ratio 0.76: " in out and "|σ| < 1" in out
+
+
 @pytest.mark.parametrize("argv, code", [
     (["cost-bounds"], EXIT_OK),
     (["cost-bounds", "--bound-scale", "0.5"], EXIT_FAIL),
