@@ -13,13 +13,14 @@ Every `verify` sub-command goes through these so that the whole tool behaves the
 from __future__ import annotations
 
 import argparse
-import json
 import math
 import os
 import sys
 from typing import Any, NoReturn
 
 from rich.console import Console
+
+from numerics.jsonsafe import json_text
 
 EXIT_OK = 0
 EXIT_FAIL = 1
@@ -51,23 +52,9 @@ def make_console(stderr: bool = False) -> Console:
     return console
 
 
-def _jsonable(obj: Any) -> Any:
-    """Numpy scalars/arrays and non-finite floats become plain JSON (NaN/inf as strings)."""
-    if isinstance(obj, dict):
-        return {str(k): _jsonable(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [_jsonable(v) for v in obj]
-    if hasattr(obj, "tolist") and not isinstance(obj, (str, bytes)):
-        return _jsonable(obj.tolist())
-    if isinstance(obj, float) and not math.isfinite(obj):
-        return repr(obj)
-    if isinstance(obj, (str, int, float, bool)) or obj is None:
-        return obj
-    return str(obj)
-
-
 def json_line(obj: dict[str, Any]) -> str:
-    return json.dumps(_jsonable(obj), allow_nan=False, sort_keys=False)
+    """One strict JSON line (numerics.jsonsafe: numpy values as plain JSON, NaN/inf as strings)."""
+    return json_text(obj)
 
 
 class UI:

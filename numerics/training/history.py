@@ -13,6 +13,8 @@ from typing import Any
 
 import numpy as np
 
+from numerics.jsonsafe import json_text
+
 ARRAYS = ("step", "loss", "grad_norm", "v_norm", "wn_min", "lambda_min")
 
 
@@ -66,8 +68,6 @@ class History:
     def save(self, directory: str | Path, extra_arrays: dict[str, np.ndarray] | None = None,
              extra_summary: dict[str, Any] | None = None) -> tuple[Path, Path]:
         """Write ``history.npz`` and ``summary.json`` into ``directory`` (created); returns both paths."""
-        from verify.ui import json_line  # NaN/inf-safe JSON; imported here to keep numerics importable alone
-
         d = Path(directory)
         d.mkdir(parents=True, exist_ok=True)
         arrays = {name: getattr(self, name) for name in ARRAYS}
@@ -76,7 +76,7 @@ class History:
         np.savez_compressed(npz, **arrays)
         summary = {**self.summary(), **(extra_summary or {})}
         js = d / "summary.json"
-        js.write_text(json.dumps(json.loads(json_line(summary)), indent=2) + "\n")
+        js.write_text(json_text(summary, indent=2) + "\n")
         return npz, js
 
     @classmethod
