@@ -299,8 +299,8 @@ BHW_NOTE = ("measured: 0.53 (sigmoid), 0.34 (tanh), 0.30 (softplus), 0.17 (gelu)
             "‖DBN‖ = 1/√ε need var ≪ ε, where BN(H) → 0, and those with ‖BN(H)‖ = √(KN) need var ≫ ε, where "
             "‖DBN‖ → 0; σ″ and σ′ peak at different points")
 BHH_NOTE = ("measured: 0.49 (sigmoid), 0.45 (tanh), 0.38 (gelu), 0.31 (softplus) in the thorough profile, seed 0; a "
-            "directed hill-climb reaches 0.57 (sigmoid, N = K = m = 2). The σ″ term s2·m/ε needs "
-            "‖(Ŵ₁DBN[u])^⊙2‖ = ‖Ŵ₁DBN[u]‖² (one non-zero entry) and ‖Ŵ₁‖ = √m (m equal rows) at once, which "
+            "directed hill-climb reaches 0.57 (sigmoid, N = K = m = 2; its witness is in test_checks_r7_blocks). "
+            "The σ″ term s2·m/ε needs ‖(Ŵ₁DBN[u])^⊙2‖ = ‖Ŵ₁DBN[u]‖² (one non-zero entry) and ‖Ŵ₁‖ = √m (m equal rows) at once, which "
             "exclude each other for m ≥ 2; the σ′·D²BN term peaks at var = ε/4, where ‖DBN‖ < 1/√ε")
 
 CHECKS = [

@@ -94,3 +94,38 @@ def test_dw2_is_loose_by_at_least_sqrt_K_for_tanh(K):
 def test_second_order_mp_agrees_with_float64():
     for key in ("d2ww", "d2hw", "d2hh", "dw2"):
         assert_mp_matches_float64(CHECK[key], BASE, 3, [0, 2], lhs_tol={"rel": 1e-7}, rhs_tol={"rel": 1e-12})
+
+
+# A directed hill-climb over (H, W₁, W₂) (sigmoid, N = K = m = 2, ε = 1, unit rows) found this point: H's first row
+# has var ≈ ε/4 (where ‖D²BN‖ peaks), Ŵ₁ rows ±e₁, Ŵ₂ rows one ±1 pattern. block-d2hh declares its ratio.
+D2HH_WITNESS = ({"N": 2, "K": 2, "m": 2, "alpha": 1.0, "eps": 1.0, "activation": "sigmoid"},
+                [0.04871201241636475, -0.8746080991008085, -3.011732631479027, 2.874747357386152, 0.998601554624964,
+                 -0.05286714575806976, -0.9996478127859083, 0.02653771641173719, -0.6913298377495207,
+                 0.7225393106518299, -0.7260605638021783, 0.6876307567955806])
+
+
+def test_d2hh_witness_reaches_the_declared_looseness():
+    """sup‖D²_H R[u, u]‖ ≥ 0.57·bHH at the witness (confirmed at 50 digits), below 1: bHH is at most 1/0.57 ≈ 1.75×
+    loose, and the declared factor is what was reached."""
+    import json
+
+    import mpmath
+
+    from numerics.attack.engine import MP_DPS
+
+    arch, x = D2HH_WITNESS
+    net = rb.block_net(arch["N"], arch["K"], arch["m"], arch["alpha"], arch["eps"], arch["activation"])
+    x = np.array([x])
+    sl = rb._slices(arch["K"], arch["N"], arch["m"])
+    val, a, b, c = rb.trilinear_sup(rb.second_derivative_block(net, x, arch["N"], sl["H"], sl["H"]),
+                                    np.random.default_rng(0))
+    r_min = float(min(np.linalg.norm(x[0, sl[k]].reshape(2, 2), axis=-1).min() for k in ("W1", "W2")))
+    ratio = val[0] / rb.block_constant("bHH", arch, r_min)
+    assert 0.57 < ratio < 1
+    assert CHECK["d2hh"].worst_case.sup == pytest.approx(ratio, abs=0.01)
+    P = x.shape[-1]
+    v = {"x": x[0], "a": rb._embed(a, P, sl["H"])[0], "b": rb._embed(b, P, sl["H"])[0], "c": c[0], "r_min": r_min,
+         "arch": json.dumps(arch)}
+    with mpmath.workdps(MP_DPS):
+        lhs, rhs = CHECK["d2hh"].evaluate_mp(v)
+        assert lhs / rhs > mpmath.mpf("0.57")
