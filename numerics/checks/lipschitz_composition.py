@@ -277,8 +277,8 @@ def _loss_hessian_mp(v):
 # ------------------------------------------------------------------------------------ the list
 BRANCH_MEASURED = 0.51  # worst ‖∇²ℓ‖/β found where β's branch terms dominate (thorough profile, seeds 0 and 1)
 BRANCH_REASON = (
-    "measured 0.51 in the thorough profile (seeds 0, 1; the default profile reaches 0.35–0.40, a directed hill-climb "
-    "over p stops at 0.50): β is ≈ 2× loose where its branch terms dominate. There β ≈ √(2/N)·B_L with B_L ≈ bWW "
+    "measured 0.51 in the thorough profile (seeds 0, 1; the default profile reaches 0.35–0.40; a hill-climb over p "
+    "from random starts also stopped at 0.50): β is ≈ 2× loose where its branch terms dominate. There β ≈ √(2/N)·B_L with B_L ≈ bWW "
     "(A_1 = ‖X‖ small), so the Hessian must reach ‖∇C‖ = √(2/N) (a wrongly saturated softmax, where the "
     "Gauss–Newton part vanishes) and bWW at once along ∇C's direction; block-d2ww reaches only 0.65 of bWW "
     "(block-dw2 0.76 of e2; block-dh and block-dw1 are tight), and ∇C's columns (e_k − e_y)/N line up with "
