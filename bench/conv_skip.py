@@ -45,7 +45,9 @@ def compare_runs(name: str, config: conv_skip.ConvConfig, X, y, jobs: int) -> No
                np.array_equal(serial.sigmas[k], workers.sigmas[k]) for k in conv_skip.VARIANT_KEYS)
     print(f"{name} ({config.trials} trials, Jacobians at {len(config.jacobian_steps)} steps, chunk {serial.chunk}): "
           f"--jobs 1 {w_serial:.1f} s wall (load {before}), --jobs {jobs} {w_par:.1f} s wall (load {mid} → {load()}), "
-          f"ratio {w_serial / w_par:.2f}×; same numbers: {'yes' if same else 'NO'}", flush=True)
+          f"ratio {w_serial / w_par:.2f}×; the tasks' own time {serial.work_seconds:.1f} s serially, "
+          f"{workers.work_seconds:.1f} s in workers ({workers.work_seconds / w_par:.2f} running at once on average); "
+          f"same numbers: {'yes' if same else 'NO'}", flush=True)
     if not same:
         raise SystemExit(f"{name}: the worker run differs from the serial run")
 

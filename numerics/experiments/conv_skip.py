@@ -106,7 +106,8 @@ class ConvResult:
     """The finished trials, stacked in trial order: ``losses[v]`` (T', S+1), ``sigmas[v]`` (T', J', 320).
 
     ``trials_done`` are their indices (all of 0 … T−1 unless Ctrl-C stopped the run: ``interrupted``).
-    ``seconds`` is the run's wall time; ``jacobian_seconds`` adds up the trials' own Jacobian times.
+    ``seconds`` is the run's wall time; ``work_seconds`` and ``jacobian_seconds`` add up the trials' own
+    (in-process wall) times, in all and in Jacobians: work_seconds / seconds is the parallelism achieved.
     """
 
     config: ConvConfig
@@ -115,6 +116,7 @@ class ConvResult:
     trials_done: tuple[int, ...] = ()
     interrupted: bool = False
     seconds: float = 0.0
+    work_seconds: float = 0.0
     jacobian_seconds: float = 0.0
     chunk: int = 0
 
@@ -246,7 +248,8 @@ def collect(config: ConvConfig, parts: list[TrialResult], interrupted: bool = Fa
     trials = [merged[i] for i in sorted(merged) if all(k in merged[i].losses for k in VARIANT_KEYS)]
     r = 10 * config.n
     result = ConvResult(config, trials_done=tuple(t.trial for t in trials), interrupted=interrupted,
-                        seconds=seconds, jacobian_seconds=sum(t.jacobian_seconds for t in trials),
+                        seconds=seconds, work_seconds=sum(t.seconds for t in trials),
+                        jacobian_seconds=sum(t.jacobian_seconds for t in trials),
                         chunk=trials[0].chunk if trials else 0)
     J = len(config.jacobian_steps)
     for k in VARIANT_KEYS:
