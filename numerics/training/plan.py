@@ -43,6 +43,16 @@ class Unsupported(Exception):
 class _Op:
     """One layer with its buffers: forward(H) -> out buffer, backward(G) -> dH buffer (or None)."""
 
+    def bind(self, p: np.ndarray, g: np.ndarray) -> None:  # views into the plan's flat p and ∇ℓ
+        pass
+
+    def wn_norms(self) -> list:
+        return []
+
+
+class _LinearOp(_Op):
+    """out = W H with W (n_out, n_in) the parameters from ``start``: buffers and views shared by Dense and WN."""
+
     # A linear layer's weight gradient is G Hᵀ. With Hᵀ a transposed view BLAS runs about 2× slower than
     # with a contiguous (N, n_in) copy; the copy is kept when it is cheap (few input rows, i.e. the WN
     # layer after batch norm) or made once (the fixed data X of the first layer).
@@ -59,17 +69,9 @@ class _Op:
         """The input is the plan's fixed X: its contiguous transpose is made once."""
         self.Ht, self.Ht_fixed = np.ascontiguousarray(X.T), True
 
-    def bind(self, p: np.ndarray, g: np.ndarray) -> None:  # views into the plan's flat p and ∇ℓ
-        pass
-
-    def wn_norms(self) -> list:
-        return []
-
-
-class _DenseOp(_Op):
-    def __init__(self, layer: Dense, start: int, n_in: int, N: int, need_dH: bool):
-        self.n_in, self.n_out, self.bias, self.start, self.need_dH = n_in, layer.n_out, layer.bias, start, need_dH
-        self.out = np.empty((self.n_out, N))
+    def __init__(self, n_out: int, start: int, n_in: int, N: int, need_dH: bool):
+        self.n_in, self.n_out, self.start, self.need_dH = n_in, n_out, start, need_dH
+        self.out = np.empty((n_out, N))
         self.dH = np.empty((n_in, N)) if need_dH else None
         self.Ht = np.empty((N, n_in)) if n_in <= self.CONTIGUOUS_HT_MAX_ROWS else None
         self.Ht_fixed = False
@@ -77,6 +79,16 @@ class _DenseOp(_Op):
     def bind(self, p, g):
         a, b = self.start, self.start + self.n_out * self.n_in
         self.W, self.gW = p[a:b].reshape(self.n_out, self.n_in), g[a:b].reshape(self.n_out, self.n_in)
+
+
+class _DenseOp(_LinearOp):
+    def __init__(self, layer: Dense, start: int, n_in: int, N: int, need_dH: bool):
+        super().__init__(layer.n_out, start, n_in, N, need_dH)
+        self.bias = layer.bias
+
+    def bind(self, p, g):
+        super().bind(p, g)
+        b = self.start + self.n_out * self.n_in
         if self.bias:
             self.b, self.gb = p[b:b + self.n_out, None], g[b:b + self.n_out]
 
@@ -112,22 +124,14 @@ class _DenseOp(_Op):
         return self.W.T @ G if self.need_dH else None
 
 
-class _WeightNormOp(_Op):
+class _WeightNormOp(_LinearOp):
     """Ŵ = W/‖rows‖, out = Ŵ H; ∂/∂w_j = (g_j − ŵ_j⟨ŵ_j, g_j⟩)/‖w_j‖ with g = G Hᵀ."""
 
     def __init__(self, layer: WeightNormDense, start: int, n_in: int, N: int, need_dH: bool):
-        self.n_in, self.n_out, self.start, self.need_dH = n_in, layer.n_out, start, need_dH
+        super().__init__(layer.n_out, start, n_in, N, need_dH)
         shape = (self.n_out, n_in)
         self.What, self.tmp, self.gWhat = np.empty(shape), np.empty(shape), np.empty(shape)
         self.norms, self.dots = np.empty((self.n_out, 1)), np.empty((self.n_out, 1))
-        self.out = np.empty((self.n_out, N))
-        self.dH = np.empty((n_in, N)) if need_dH else None
-        self.Ht = np.empty((N, n_in)) if n_in <= self.CONTIGUOUS_HT_MAX_ROWS else None
-        self.Ht_fixed = False
-
-    def bind(self, p, g):
-        a, b = self.start, self.start + self.n_out * self.n_in
-        self.W, self.gW = p[a:b].reshape(self.n_out, self.n_in), g[a:b].reshape(self.n_out, self.n_in)
 
     def wn_norms(self):
         return [self.norms]
@@ -409,7 +413,7 @@ class StepPlan:
             self.ops.append(_compile(layer, sl.start, net.widths[i], self.N, need_dH=i > 0))
         for op in self.ops:
             op.bind(self.p, self.g)
-        if isinstance(self.ops[0], (_DenseOp, _WeightNormOp)):
+        if isinstance(self.ops[0], _LinearOp):
             self.ops[0].fix_input(self.X)
         K, N = net.out_features, self.N
         self.cols = np.arange(N)
