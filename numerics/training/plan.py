@@ -58,6 +58,13 @@ class _LinearOp(_Op):
     # layer after batch norm) or made once (the fixed data X of the first layer).
     CONTIGUOUS_HT_MAX_ROWS = 32
 
+    def __init__(self, n_out: int, start: int, n_in: int, N: int, need_dH: bool):
+        self.n_in, self.n_out, self.start, self.need_dH = n_in, n_out, start, need_dH
+        self.out = np.empty((n_out, N))
+        self.dH = np.empty((n_in, N)) if need_dH else None
+        self.Ht = np.empty((N, n_in)) if n_in <= self.CONTIGUOUS_HT_MAX_ROWS else None
+        self.Ht_fixed = False
+
     def _keep_transpose(self, H):
         if self.Ht is None:
             return H.T
@@ -68,13 +75,6 @@ class _LinearOp(_Op):
     def fix_input(self, X):
         """The input is the plan's fixed X: its contiguous transpose is made once."""
         self.Ht, self.Ht_fixed = np.ascontiguousarray(X.T), True
-
-    def __init__(self, n_out: int, start: int, n_in: int, N: int, need_dH: bool):
-        self.n_in, self.n_out, self.start, self.need_dH = n_in, n_out, start, need_dH
-        self.out = np.empty((n_out, N))
-        self.dH = np.empty((n_in, N)) if need_dH else None
-        self.Ht = np.empty((N, n_in)) if n_in <= self.CONTIGUOUS_HT_MAX_ROWS else None
-        self.Ht_fixed = False
 
     def bind(self, p, g):
         a, b = self.start, self.start + self.n_out * self.n_in
@@ -310,25 +310,14 @@ class _ResidualOp(_Op):
         if not (layer.identity or (layer.shortcut is None and layer.fixed is None)):
             raise Unsupported("a residual block with a learned or fixed shortcut")
         self.identity, self.need_dH = layer.identity, need_dH
-        self.ops, width = [], n_in
         offsets = {}
         off = start
         for name, shape in layer.param_shapes.items():
             offsets[name] = off
             off += int(np.prod(shape, dtype=int))
-        branch = layer.branch
-        for i, sub in enumerate(branch):
-            sub_start = min((offsets[f"branch.{i}.{k}"] for k in sub.param_shapes), default=start)
-            if type(sub) is Activation and 0 < i < len(branch) - 1:
-                # between two linear layers: the input is the previous layer's output buffer (which its
-                # backward does not read) and the cotangent is the next layer's dH buffer
-                linear = (Dense, WeightNormDense)
-                self.ops.append(_ActivationOp(sub, width, N, True,
-                                              overwrite_input=type(branch[i - 1]) in linear,
-                                              overwrite_cotangent=type(branch[i + 1]) in linear))
-            else:
-                self.ops.append(_compile(sub, sub_start, width, N, need_dH or i > 0))
-            width = sub.out_features(width)
+        starts = [min((offsets[f"branch.{i}.{k}"] for k in sub.param_shapes), default=start)
+                  for i, sub in enumerate(layer.branch)]
+        self.ops, width = _compile_sequence(layer.branch, starts, n_in, N, need_dH)
         self.out = np.empty((width, N)) if self.identity else None
         self.dH = np.empty((n_in, N)) if (need_dH and self.identity) else None
 
@@ -374,6 +363,24 @@ class _ResidualOp(_Op):
         return g + G if self.identity else g
 
 
+def _compile_sequence(layers, starts, n_in: int, N: int, need_dH: bool) -> tuple[list[_Op], int]:
+    """(ops, output width) of ``layers`` applied in order, layer i's parameters from starts[i]; the first
+    computes its input cotangent only when need_dH. An activation strictly between two linear layers
+    works in place: its input is the previous layer's output buffer (which that layer's backward does not
+    read) and its cotangent is the next layer's dH buffer."""
+    linear = (Dense, WeightNormDense)
+    ops, width = [], n_in
+    for i, (layer, start) in enumerate(zip(layers, starts)):
+        need = need_dH or i > 0
+        if type(layer) is Activation and 0 < i < len(layers) - 1:
+            ops.append(_ActivationOp(layer, width, N, need, overwrite_input=type(layers[i - 1]) in linear,
+                                     overwrite_cotangent=type(layers[i + 1]) in linear))
+        else:
+            ops.append(_compile(layer, start, width, N, need))
+        width = layer.out_features(width)
+    return ops, width
+
+
 def _compile(layer, start: int, n_in: int, N: int, need_dH: bool) -> _Op:
     if type(layer) is Dense:
         return _DenseOp(layer, start, n_in, N, need_dH)
@@ -408,9 +415,8 @@ class StepPlan:
         self.net, self.cost, self.N = net, cost, X.shape[1]
         self.X = np.ascontiguousarray(X)
         self.p, self.g = np.empty(net.num_params), np.empty(net.num_params)
-        self.ops = []
-        for i, (layer, sl) in enumerate(zip(net.layers, net.param_slices)):
-            self.ops.append(_compile(layer, sl.start, net.widths[i], self.N, need_dH=i > 0))
+        self.ops, _ = _compile_sequence(net.layers, [sl.start for sl in net.param_slices], net.in_features,
+                                        self.N, need_dH=False)
         for op in self.ops:
             op.bind(self.p, self.g)
         if isinstance(self.ops[0], _LinearOp):

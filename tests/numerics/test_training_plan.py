@@ -48,9 +48,11 @@ def test_square_cost_and_bias_layers_agree():
     X = np.random.default_rng(0).standard_normal((5, 6))
     Y = np.random.default_rng(1).standard_normal((3, 6))
     p = net.init(2)
-    loss, g = StepPlan.build(net, X, Y, "square").loss_and_grad(p)
+    plan = StepPlan.build(net, X, Y, "square")
+    loss, g = plan.loss_and_grad(p)
     loss_ref, g_ref = net.loss_and_grad(p, X, Y, "square")
     assert rel(g, g_ref) <= 1e-14 and loss == pytest.approx(float(loss_ref), rel=1e-15)
+    assert plan.ops[1].overwrite_input and plan.ops[1].overwrite_cotangent  # in place at the top level too
 
 
 @pytest.mark.parametrize("activation", ACTIVATIONS)
