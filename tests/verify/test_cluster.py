@@ -2,9 +2,7 @@
 
 Dask distributed is in the test extra, so these run in CI (an in-process LocalCluster, no network)."""
 
-import functools
 import json
-import os
 import sys
 import time
 
@@ -14,6 +12,7 @@ from distributed import LocalCluster
 
 from verify import cli, parallel, registry
 from verify.ui import EXIT_FAIL, EXIT_OK, EXIT_USAGE
+from worker_faults import dying_task, one_check_plan
 
 CI = ["--profile", "ci", "--no-progress"]
 SMALL = ("kernel-layerwise", "first-layer-conditioning")
@@ -83,17 +82,6 @@ def test_without_dask_scheduler_is_a_clear_error(capsys, monkeypatch):
     assert code == EXIT_USAGE and "skipnorm-verify[cluster]" in " ".join(err.split())
 
 
-def _die(task):
-    os._exit(3)
-
-
-def _die_once(marker, task):
-    if not os.path.exists(marker):
-        open(marker, "w").close()
-        os._exit(3)
-    return parallel.run_task(task)
-
-
 @pytest.fixture
 def process_cluster():
     """Two worker *processes* (they can die): the retry finds the other one alive without waiting for a
@@ -109,12 +97,8 @@ def process_cluster():
 def test_a_worker_that_dies_is_retried_once_then_error(tmp_path, process_cluster, dies):
     """A real worker process exits mid-task; verify submits the task once more: dying again is ERROR,
     succeeding is the task's own verdict."""
-    entry, check = registry.resolve("cost-bounds/ce-grad-upper")
-    jobs = [(entry, [check], "check")]
-    args = cli.build_parser().parse_args(["cost-bounds/ce-grad-upper", *CI])
-    args.seed = 0
-    plan = parallel.plan(jobs, args, (0,))
-    fn = _die if dies == "always" else functools.partial(_die_once, str(tmp_path / "died"))
+    jobs, args, plan = one_check_plan("cost-bounds/ce-grad-upper")
+    fn = dying_task(dies, tmp_path)
     results = {}
     with process_cluster.get_client() as client:
         parallel.run_dask(plan, lambda r: results.__setitem__(r.index, r), lambda *a, **k: None, client, fn=fn,

@@ -1,8 +1,6 @@
 """--jobs, --seeds: the same report whoever runs the tasks; bad values are usage errors; Ctrl-C and dead workers."""
 
-import functools
 import json
-import os
 import re
 from pathlib import Path
 
@@ -10,6 +8,7 @@ import pytest
 
 from verify import cli, parallel, registry
 from verify.ui import EXIT_FAIL, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE
+from worker_faults import dying_task, one_check_plan
 
 ROOT = Path(__file__).resolve().parents[2]
 CI = ["--profile", "ci", "--no-progress"]
@@ -153,29 +152,10 @@ def test_ctrl_c_stops_the_workers_and_prints_the_partial_report(capsys, monkeypa
     assert workers and not any(w.is_alive() for w in workers)
 
 
-def _die(task):
-    os._exit(3)
-
-
-def _die_once(marker, task):
-    if not os.path.exists(marker):
-        open(marker, "w").close()
-        os._exit(3)
-    return parallel.run_task(task)
-
-
-def _one_check_plan(check_id: str):
-    entry, check = registry.resolve(check_id)
-    jobs = [(entry, [check], "check")]
-    args = cli.build_parser().parse_args([check_id, *CI])
-    args.seed = 0
-    return jobs, args, parallel.plan(jobs, args, (0,))
-
-
 @pytest.mark.parametrize("dies", ["always", "once"])
 def test_a_dead_worker_is_retried_once_then_error(tmp_path, monkeypatch, dies):
-    jobs, args, plan = _one_check_plan("cost-bounds/ce-grad-upper")
-    fn = _die if dies == "always" else functools.partial(_die_once, str(tmp_path / "died"))
+    jobs, args, plan = one_check_plan("cost-bounds/ce-grad-upper")
+    fn = dying_task(dies, tmp_path)
     monkeypatch.setattr(parallel, "run_task", fn)  # what the pool submits
     results = {}
     parallel.run_local(plan, lambda r: results.__setitem__(r.index, r), lambda *a, **k: None, workers=2)
