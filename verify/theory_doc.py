@@ -144,10 +144,8 @@ def result_section(entry) -> str:
     if result.latex:
         out += ["$$", result.latex, "$$", ""]
     if result.hypotheses:
-        out.append("**Hypotheses, and why each is needed.**")
-        out.append("")
-        out += [f"{i}. {h.text} — *why:* {h.why}" for i, h in enumerate(result.hypotheses, 1)]
-        out.append("")
+        out += _numbered("**Hypotheses, and why each is needed.**",
+                         [f"{h.text} — *why:* {h.why}" for h in result.hypotheses])
     if result.bounds:
         out.append("**Bounds, as sympy states them.**")
         out.append("")
@@ -156,10 +154,7 @@ def result_section(entry) -> str:
             out.append(f"* {b.name}: {_expr(b.lhs)} {rel} {_expr(b.rhs)}")
         out.append("")
     if result.derivation:
-        out.append("**Derivation.**")
-        out.append("")
-        out += [f"{i}. {step}" for i, step in enumerate(result.derivation, 1)]
-        out.append("")
+        out += _numbered("**Derivation.**", result.derivation)
     if result.obligations:
         out += ["**Obligations sympy discharges (status when this page was generated).**", "",
                 "| obligation | what it establishes | status | mutant (must be refuted) |", "|---|---|---|---|"]
@@ -170,6 +165,11 @@ def result_section(entry) -> str:
         out.append("")
     out += _where_checked(entry, result)
     return "\n".join(out)
+
+
+def _numbered(heading: str, items) -> list[str]:
+    """A bold heading, then the items as a numbered Markdown list, each block followed by a blank line."""
+    return [heading, "", *(f"{i}. {item}" for i, item in enumerate(items, 1)), ""]
 
 
 def _where_checked(entry, result) -> list[str]:
