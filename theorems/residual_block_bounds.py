@@ -52,48 +52,19 @@ WN_D2_SPEC = sympy.Integer(3)  # R6's stated constant in ‖D²ŵ‖ ≤ 3/‖w�
 BN_D2_SPEC = sympy.Integer(6)  # R6b's stated constant in ‖D²BN‖ ≤ 6/(√N ε) (named comparison only)
 
 
-class sigma2(sympy.Function):
-    """σ″ (its derivative is not needed: R is differentiated twice)."""
+def _twice_differentiable(name: str) -> tuple[type, type, type]:
+    """Undefined sympy functions f, f1, f2 with f′ = f1 and f1′ = f2 (f2's own derivative is never needed:
+    R is differentiated twice), so sympy's chain rule writes the derivatives of R in these names."""
+    second = type(f"{name}2", (sympy.Function,), {})
+    first = type(f"{name}1", (sympy.Function,), {"fdiff": lambda self, argindex=1: second(self.args[0])})
+    func = type(name, (sympy.Function,), {"fdiff": lambda self, argindex=1: first(self.args[0])})
+    return func, first, second
 
 
-class sigma1(sympy.Function):
-    def fdiff(self, argindex=1):
-        return sigma2(self.args[0])
-
-
-class sigma(sympy.Function):
-    def fdiff(self, argindex=1):
-        return sigma1(self.args[0])
-
-
-class bn2(sympy.Function):
-    """D²BN_ε at H (a bilinear map; its argument's derivatives are not needed)."""
-
-
-class bn1(sympy.Function):
-    def fdiff(self, argindex=1):
-        return bn2(self.args[0])
-
-
-class bn(sympy.Function):
-    """BN_ε(H): its t-derivatives are DBN[H′] = bn1·H′ and D²BN[H′, H′] + DBN[H″] = bn2·H′² + bn1·H″."""
-
-    def fdiff(self, argindex=1):
-        return bn1(self.args[0])
-
-
-class cost2(sympy.Function):
-    """D²C (the cost's Hessian)."""
-
-
-class cost1(sympy.Function):
-    def fdiff(self, argindex=1):
-        return cost2(self.args[0])
-
-
-class cost(sympy.Function):
-    def fdiff(self, argindex=1):
-        return cost1(self.args[0])
+sigma, sigma1, sigma2 = _twice_differentiable("sigma")  # σ, σ′, σ″
+# BN_ε(H): its t-derivatives are DBN[H′] = bn1·H′ and D²BN[H′, H′] + DBN[H″] = bn2·H′² + bn1·H″
+bn, bn1, bn2 = _twice_differentiable("bn")
+cost, cost1, cost2 = _twice_differentiable("cost")  # C, ∇C, D²C (the cost's Hessian)
 
 
 W1, W2, H = (sympy.Function(n)(t) for n in ("W1hat", "W2hat", "H"))
