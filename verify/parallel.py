@@ -269,44 +269,28 @@ def _stop_pool(pool: ProcessPoolExecutor) -> None:
 
 def run_local(p: Plan, done: Done, step: Step, workers: int) -> None:
     """N worker processes; a task whose worker died is run once more in a fresh pool, then ERROR."""
-    pending, attempts = list(p.tasks), {t.index: 0 for t in p.tasks}
-    while pending:
-        pool = _local_pool(min(workers, len(pending)))
-        retry: list[Task] = []
-        try:
-            futures = {pool.submit(run_task, task): task for task in pending}
-            for future in as_completed(futures):
-                task = futures[future]
-                attempts[task.index] += 1
-                try:
-                    result = future.result()
-                except BrokenProcessPool as exc:
-                    if attempts[task.index] < ATTEMPTS:
-                        retry.append(task)
-                        continue
-                    result = TaskResult(task.index, error=f"its worker process died twice ({exc})")
-                except Exception as exc:  # noqa: BLE001 - e.g. an id unknown to the worker
-                    result = TaskResult(task.index, error=f"{type(exc).__name__}: {exc}")
-                done(result)
-        except BaseException:
-            _stop_pool(pool)
-            raise
-        pool.shutdown(wait=True)
-        pending = sorted(retry, key=lambda t: t.index)
+    def as_error(i: int, exc: BaseException, died: bool) -> TaskResult:  # e.g. an id unknown to the worker
+        return TaskResult(i, error=f"its worker process died twice ({exc})" if died else f"{type(exc).__name__}: {exc}")
+
+    map_local(run_task, [(task,) for task in p.tasks], workers, lambda i, result: done(result),
+              preload=("verify._forkserver_preload",), on_error=as_error)
 
 
-def map_local(fn: Callable, calls: list[tuple], workers: int, done: Callable[[int, Any], None]) -> None:
+def map_local(fn: Callable, calls: list[tuple], workers: int, done: Callable[[int, Any], None], *,
+              preload: tuple[str, ...] | None = None,
+              on_error: Callable[[int, BaseException, bool], Any] | None = None) -> None:
     """fn(*calls[i]) for every i in ``workers`` local processes (the pool above); done(i, result) as each finishes.
 
-    For work outside the Task/registry world (e.g. the conv experiment's trials): ``fn`` must be a
-    module-level function and its arguments picklable; it sets its own BLAS threads. An exception raised
-    by ``fn`` stops the pool and is raised here; a call whose worker died is run once more in a fresh pool,
-    then RuntimeError. Ctrl-C stops the pool at once and raises KeyboardInterrupt (``done`` has seen
-    whatever finished before).
+    ``fn`` must be a module-level function and its arguments picklable; it sets its own BLAS threads. The fork
+    server preloads ``preload`` (default: fn's own module, not the whole registry). A call whose worker died
+    is run once more in a fresh pool. A call that raised, or whose worker died twice, gives
+    ``on_error(i, exception, died)`` to ``done``; without on_error the exception (RuntimeError for the
+    deaths) stops the pool and is raised here. Ctrl-C stops the pool at once and raises KeyboardInterrupt
+    (``done`` has seen whatever finished before).
     """
     pending, attempts = list(range(len(calls))), [0] * len(calls)
     while pending:
-        pool = _local_pool(min(workers, len(pending)), preload=(fn.__module__,))  # not the whole registry
+        pool = _local_pool(min(workers, len(pending)), preload=preload or (fn.__module__,))
         retry: list[int] = []
         try:
             futures = {pool.submit(fn, *calls[i]): i for i in pending}
@@ -319,7 +303,13 @@ def map_local(fn: Callable, calls: list[tuple], workers: int, done: Callable[[in
                     if attempts[i] < ATTEMPTS:
                         retry.append(i)
                         continue
-                    raise RuntimeError(f"the worker process of call {i} died twice ({exc})") from None
+                    if on_error is None:
+                        raise RuntimeError(f"the worker process of call {i} died twice ({exc})") from None
+                    result = on_error(i, exc, True)
+                except Exception as exc:  # noqa: BLE001 - on_error decides; without it, re-raised
+                    if on_error is None:
+                        raise
+                    result = on_error(i, exc, False)
                 done(i, result)
         except BaseException:
             _stop_pool(pool)

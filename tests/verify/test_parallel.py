@@ -131,8 +131,8 @@ def test_ctrl_c_stops_the_workers_and_prints_the_partial_report(capsys, monkeypa
     pools = []
     real_pool, real_completed = parallel._local_pool, parallel.as_completed
 
-    def recording_pool(workers):
-        pools.append(real_pool(workers))
+    def recording_pool(workers, **kw):
+        pools.append(real_pool(workers, **kw))
         return pools[-1]
 
     def interrupt_after_first(futures):
