@@ -8,7 +8,7 @@
   for one instance (batched eigh is far slower than eigvalsh). For operators known only through
   products use numerics.checks._instances.power_iteration.
 * ``second_derivative_tensor``: T[..., i, j, k] = ∂²f_i/∂x_j∂x_k from a Jacobian function by complex
-  step in each coordinate direction, J(x + i t e_k).imag / t = T[..., :, :, k].
+  step in each coordinate direction (or a chosen few), J(x + i t e_k).imag / t = T[..., :, :, k].
 * ``bilinear_norm``: sup over unit a, b of ‖T[a, b]‖ by alternating maximisation (higher-order power
   method) from several starts; a *lower* estimate of the norm of the bilinear map, with its maximisers.
 * ``mp_imag``: imaginary parts of object arrays (complex steps at 50 digits through layers);
@@ -53,15 +53,18 @@ def top_eigenvector(H) -> tuple[np.ndarray, np.ndarray]:
     return lam, v
 
 
-def second_derivative_tensor(jacobian, x, step: float = CS_STEP) -> np.ndarray:
-    """T (..., M_out, M, M) for x of shape (..., M) and ``jacobian(x) -> (..., M_out, M)``.
+def second_derivative_tensor(jacobian, x, step: float = CS_STEP, directions=None) -> np.ndarray:
+    """T (..., M_out, M_J, D) for x of shape (..., M) and ``jacobian(x) -> (..., M_out, M_J)``.
 
-    One call with the M complex-shifted copies of x on a new leading axis; T[..., :, :, k] = D²f[·, e_k].
+    One call with the complex-shifted copies of x on a new leading axis, one per direction: every coordinate
+    (D = M) or the coordinates ``directions`` (indices into x's last axis); T[..., :, :, k] = D²f[·, e_k].
     """
     x = np.asarray(x, dtype=float)
     M = x.shape[-1]
-    E = np.eye(M).reshape((M,) + (1,) * (x.ndim - 1) + (M,))
-    Jc = jacobian(x[None] + 1j * step * E)  # (M, ..., M_out, M)
+    idx = np.arange(M) if directions is None else np.arange(M)[directions]
+    E = np.zeros((len(idx),) + (1,) * (x.ndim - 1) + (M,))
+    E[np.arange(len(idx)), ..., idx] = 1.0
+    Jc = jacobian(x[None] + 1j * step * E)  # (D, ..., M_out, M_J)
     T = np.imag(Jc) / step
     return np.moveaxis(T, 0, -1)
 

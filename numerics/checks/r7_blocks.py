@@ -163,13 +163,7 @@ def second_derivative_block(net, x, N: int, rows: slice, cols: slice) -> np.ndar
     """T[..., o, i, j] = ∂²R_o/∂x_{rows i}∂x_{cols j} (..., K·N, |rows|, |cols|): complex steps in the ``cols``
     directions of Network.param_jacobian (exact to round-off)."""
     I = np.eye(N)
-    P = x.shape[-1]
-    idx = np.arange(P)[cols]
-    E = np.zeros((len(idx),) + (1,) * (x.ndim - 1) + (P,))
-    E[np.arange(len(idx)), ..., idx] = 1.0
-    J = net.param_jacobian(x[None] + 1j * curv.CS_STEP * E, I)  # (C, ..., KN, P)
-    T = np.imag(J[..., rows]) / curv.CS_STEP  # (C, ..., KN, |rows|)
-    return np.moveaxis(T, 0, -1)
+    return curv.second_derivative_tensor(lambda z: net.param_jacobian(z, I)[..., rows], x, directions=cols)
 
 
 def _unit(v):
