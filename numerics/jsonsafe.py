@@ -29,9 +29,10 @@ def jsonable(obj: Any) -> Any:
     return str(obj)
 
 
-def json_text(obj: Any, indent: int | None = None) -> str:
-    """``obj`` as strict JSON (see ``jsonable``); one line when indent is None."""
-    return json.dumps(jsonable(obj), allow_nan=False, sort_keys=False, indent=indent)
+def json_text(obj: Any, indent: int | None = None, ensure_ascii: bool = True) -> str:
+    """``obj`` as strict JSON (see ``jsonable``); one line when indent is None; ensure_ascii=False keeps
+    non-ASCII text (σ, ≤) as it is, for files people read."""
+    return json.dumps(jsonable(obj), allow_nan=False, sort_keys=False, indent=indent, ensure_ascii=ensure_ascii)
 
 
 __all__ = ["json_text", "jsonable"]

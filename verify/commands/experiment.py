@@ -16,7 +16,6 @@ partial report is printed, and saved when --save/--plot were given, marked INTER
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import time
 from pathlib import Path
@@ -29,6 +28,7 @@ from numerics.experiments import conv_report, figures, random_matrix, report
 from numerics.experiments import conv_skip
 from numerics.experiments import skip_mechanism as skip
 from numerics.experiments.variants import FIXED_MAPS
+from numerics.jsonsafe import json_text
 from verify import parallel
 from verify.ui import (
     EXIT_FAIL,
@@ -266,8 +266,7 @@ def run_conv(args, config: conv_skip.ConvConfig, ui: UI, save: Path | None, plot
                     "finding": conv_report.finding(summary, dense)})
     files = []
     if save is not None:
-        (save / "skip-mechanism-conv.json").write_text(json.dumps(json.loads(json_line(summary)), indent=1,
-                                                                  ensure_ascii=False) + "\n")
+        (save / "skip-mechanism-conv.json").write_text(json_text(summary, indent=1, ensure_ascii=False) + "\n")
         head = f"Produced by `{_conv_command_line(args, config)}` ({summary['seconds']} s).\n\n"
         if result.interrupted:
             head += f"**Interrupted**: {_trials_done_text(result)}.\n\n"
@@ -344,8 +343,7 @@ def run_skip_mechanism(args, ui: UI, save: Path | None, plot: Path | None) -> in
     summary = result.summary()
     files = []
     if save is not None:
-        (save / "skip-mechanism.json").write_text(json.dumps(json.loads(json_line(summary)), indent=1,
-                                                             ensure_ascii=False) + "\n")
+        (save / "skip-mechanism.json").write_text(json_text(summary, indent=1, ensure_ascii=False) + "\n")
         (save / "skip-mechanism.md").write_text(_markdown(summary, args))
         skip.save_arrays(result, save / "skip-mechanism.npz")
         files += [str(save / n) for n in ("skip-mechanism.json", "skip-mechanism.md", "skip-mechanism.npz")]
